@@ -1,0 +1,3 @@
+"""robocore fleet: the floor controller, simulated robots and human pickers."""
+
+__all__: list[str] = []

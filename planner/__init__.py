@@ -1,0 +1,22 @@
+"""robocore planner: pure algorithms over arrays.
+
+Distance tables, A*, space-time search, lifelong multi-agent path finding,
+plan validation, order batching and tour assignment, pick routing,
+cartonization and demand forecasting. Importing ``planner`` is cheap: Numba
+kernels compile (or load from cache) on first use, and OR-Tools is imported
+inside the functions that need it.
+"""
+
+from planner.distance import UNREACHABLE, bfs_distances, distance_table
+from planner.validate import PlanError, is_valid_paths, validate_paths, validate_plan, validate_plan_file
+
+__all__ = [
+    "UNREACHABLE",
+    "PlanError",
+    "bfs_distances",
+    "distance_table",
+    "is_valid_paths",
+    "validate_paths",
+    "validate_plan",
+    "validate_plan_file",
+]
