@@ -94,3 +94,61 @@ def parse_map(text: str, *, source: str = "<map>") -> Grid:
             else:
                 raise InputError(f"unknown map character {ch!r} at column {c}", source=source, line=lineno)
     return Grid(kinds)
+
+
+# ---------------------------------------------------------------- scenarios
+from dataclasses import dataclass  # noqa: E402
+
+__all__ += ["ScenRow", "read_scen", "parse_scen"]
+
+
+@dataclass(frozen=True)
+class ScenRow:
+    """One ``.scen`` query. Cells are ``(row, col)``; ``optimal`` is the file's
+    8-connected (octile) optimum, *not* the 4-connected length."""
+
+    bucket: int
+    map_name: str
+    width: int
+    height: int
+    start: tuple[int, int]
+    goal: tuple[int, int]
+    optimal: float
+    line: int  #: 1-based line in the file
+
+
+def read_scen(path) -> list[ScenRow]:
+    """Read a MovingAI ``.scen`` file (``version 1`` header, tab-separated
+    ``bucket map width height start_x start_y goal_x goal_y optimal``; x is the
+    column, y the row)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("file not found", source=str(path)) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, not a scenario file", source=str(path)) from None
+    except UnicodeDecodeError:
+        raise InputError("not a text file", source=str(path)) from None
+    return parse_scen(text, source=str(path))
+
+
+def parse_scen(text: str, *, source: str = "<scen>") -> list[ScenRow]:
+    rows: list[ScenRow] = []
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        if lineno == 1 and line.startswith("version"):
+            continue
+        parts = line.split()
+        if len(parts) != 9:
+            raise InputError(f"expected 9 fields (bucket map width height sx sy gx gy optimal), got {len(parts)}",
+                             source=source, line=lineno)
+        try:
+            bucket, width, height, sx, sy, gx, gy = (int(parts[i]) for i in (0, 2, 3, 4, 5, 6, 7))
+            optimal = float(parts[8])
+        except ValueError:
+            raise InputError("a numeric field is not a number", source=source, line=lineno) from None
+        rows.append(ScenRow(bucket, parts[1], width, height, (sy, sx), (gy, gx), optimal, lineno))
+    return rows
