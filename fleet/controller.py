@@ -176,6 +176,7 @@ class Controller:
         self.shipped_at: dict[str, int] = {}
         self.on_time: dict[str, bool] = {}
         self.events_seen = 0
+        self.min_battery = 100.0
         for a in range(self.n):
             self.link.set_goal(a, int(self.goals[a]))
 
@@ -253,6 +254,8 @@ class Controller:
         for ev in self.desk.carrier_events(self.now()):
             self._on_carrier(ev)
         self.working_steps += _WORKING[self.state]
+        if not self.is_human.all():
+            self.min_battery = min(self.min_battery, float(self.link.batteries()[~self.is_human].min()))
         self.events_seen += len(events)
         return events
 

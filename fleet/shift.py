@@ -1,0 +1,321 @@
+"""A whole shift, end to end: build the floor, stream orders in, run the
+controller step by step, write the run folder. ``robocore run`` and
+``robocore bench`` are thin wrappers around :func:`run_shift`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from robocore.agents import AgentKind
+from robocore.errors import InputError
+from robocore.grid import CellKind
+from robocore.motion import MotionParams
+
+__all__ = ["ShiftSpec", "ShiftResult", "run_shift", "place_agents", "REPORT_KEYS"]
+
+#: Keys every ``report.json`` has (``docs/run-folder.md`` explains each).
+REPORT_KEYS = (
+    "orders_received", "orders_shipped", "orders_backordered", "orders_cancelled", "orders_rejected", "orders_open",
+    "lines_picked", "lines_per_hour", "on_time_rate", "collisions", "steps", "wall_s", "robots", "humans",
+    "planner_step_ms",
+)
+
+WAREHOUSE = "WH-1"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShiftSpec:
+    """What to simulate. Raises ``InputError`` for values out of range."""
+
+    layout: str = "medium"  #: bundled layout name or a layout file
+    robots: int = 30
+    humans: int = 6
+    hours: float = 8.0
+    orders: int | None = None  #: exactly this many orders; the run ends when all are done
+    rate_per_hour: float | None = None  #: order arrivals per hour (None: sized to the fleet)
+    backlog: int | None = None  #: orders waiting at the start (None: 5% of the shift's orders)
+    seed: int = 0
+    policy: str = "batch"  #: "batch" (batching + routed tours) or "single" (pick-by-order, S-shape)
+    skus: int = 400
+    fault_rate: float = 2e-6  #: per working robot per step
+    bad_fraction: float = 0.01
+    cancel_fraction: float = 0.01
+    start: datetime = datetime(2026, 3, 2, 8, 0)  #: a Monday, 08:00 UTC
+    motion: MotionParams = field(default_factory=MotionParams)  #: its fault_rate is replaced by ``fault_rate``
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.robots, int) or self.robots < 0:
+            raise InputError(f"--robots must be a non-negative integer, got {self.robots!r}")
+        if not isinstance(self.humans, int) or self.humans < 0:
+            raise InputError(f"--humans must be a non-negative integer, got {self.humans!r}")
+        if self.robots + self.humans == 0:
+            raise InputError("--robots and --humans: the floor needs at least one agent")
+        if not self.hours > 0 or self.hours > 24 * 7:
+            raise InputError(f"--hours must be in (0, 168], got {self.hours!r}")
+        if self.orders is not None and (not isinstance(self.orders, int) or self.orders < 1):
+            raise InputError(f"--orders must be a positive integer, got {self.orders!r}")
+        if self.rate_per_hour is not None and not self.rate_per_hour > 0:
+            raise InputError(f"order rate must be positive, got {self.rate_per_hour!r}")
+        if self.policy not in ("batch", "single"):
+            raise InputError(f"policy must be 'batch' or 'single', got {self.policy!r}")
+        if self.skus < 1:
+            raise InputError(f"skus must be positive, got {self.skus!r}")
+
+
+@dataclass
+class ShiftResult:
+    report: dict
+    controller: object
+    recorder: object
+    layout: object
+
+
+def place_agents(layout, robots: int, humans: int) -> tuple[np.ndarray, np.ndarray, list]:
+    """Start cells and kinds for ``robots`` robots then ``humans`` humans,
+    and each agent's pick zone (flat cells, or None).
+
+    Robots start on the layout's spawn (parking) cells, then on free floor
+    (ENDPOINT, then FREE cells in row-major order, away from slot access,
+    station and charger cells). Humans are dealt round-robin to the layout's
+    ``pick`` zones (if any) and start on free cells of their zone.
+
+    Raises ``InputError`` when the floor has too few cells.
+    """
+    g = layout.grid
+    kinds = g.kinds.ravel()
+    taken: set[int] = set()
+    reserved = {g.index(s.access) for s in layout.slots}
+    reserved |= {g.index(s.cell) for s in (*layout.stations, *layout.chargers)}
+    cells: list[int] = []
+    for c in layout.spawns:
+        if len(cells) == robots:
+            break
+        f = g.index(c)
+        cells.append(f)
+        taken.add(f)
+    if len(cells) < robots:
+        for kind in (CellKind.ENDPOINT, CellKind.FREE):
+            for f in np.flatnonzero(kinds == kind):
+                f = int(f)
+                if f in taken or f in reserved:
+                    continue
+                cells.append(f)
+                taken.add(f)
+                if len(cells) == robots:
+                    break
+            if len(cells) == robots:
+                break
+    if len(cells) < robots:
+        raise InputError(f"layout {layout.name!r}: room for {len(cells)} robots, asked for {robots}")
+    pick_zones = [z for z in layout.zones if z.kind == "pick"]
+    zones: list = [None] * robots
+    hum_ok = g.human_passable.ravel()
+    for h in range(humans):
+        zone = pick_zones[h % len(pick_zones)] if pick_zones else None
+        zcells = frozenset(g.index(c) for c in zone.cells) if zone is not None else None
+        pool = sorted(zcells) if zcells else [int(f) for f in np.flatnonzero(hum_ok)]
+        start = next((f for f in pool if hum_ok[f] and f not in taken and f not in reserved), None)
+        if start is None:
+            start = next((f for f in pool if hum_ok[f] and f not in taken), None)
+        if start is None:
+            raise InputError(f"layout {layout.name!r}: no free cell for human {h}")
+        cells.append(start)
+        taken.add(start)
+        zones.append(zcells)
+    kinds_out = np.array([AgentKind.ROBOT] * robots + [AgentKind.HUMAN] * humans, dtype=np.uint8)
+    return np.array(cells, dtype=np.int64), kinds_out, zones
+
+
+def _load_layout(name_or_path):
+    from maps import load_layout
+
+    return load_layout(name_or_path)
+
+
+def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = None, db: str | None = None,
+              progress=None, check_every: int = 0, mover=None, assigner=None, desk=None, on_step=None) -> ShiftResult:
+    """Simulate one shift and (with ``out``) write its run folder.
+
+    Parameters
+    ----------
+    spec: :class:`ShiftSpec`.
+    layout: a ready :class:`robocore.Layout` (else ``spec.layout`` is loaded).
+    out: run folder to write (created); None writes nothing.
+    db: ledger file (default ``out/ledger.sqlite``, or in memory without ``out``).
+        Raises ``InputError`` if it already exists (a run never reuses a ledger).
+    progress: a :class:`robocore.cli._common.Progress` to update, or None.
+    check_every: run the line accounting check every this many steps (0: only at the end).
+    mover, assigner, desk: replace the lifelong planner, the tour assigner or
+        the pack desk (defaults: ``planner.mapf.LifelongPlanner``,
+        :class:`fleet.assign.TourAssigner`, :class:`fleet.packdesk.PackDesk`).
+    on_step: called as ``on_step(controller)`` after every step (the viewer).
+    """
+    from fleet.accounting import check_lines
+    from fleet.controller import Controller, FleetConfig
+    from fleet.orderstream import order_stream
+    from fleet.recorder import Recorder, count_collisions
+    from fleet.simlink import SimLink
+    from robocore.catalog import Warehouse, demo_catalog, stock_layout
+    from robocore.ledger import Ledger
+
+    if layout is None:
+        layout = _load_layout(spec.layout)
+    if out is not None:
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+    if db is None:
+        db = str(out / "ledger.sqlite") if out is not None else ":memory:"
+    if db != ":memory:" and os.path.exists(db):
+        raise InputError("ledger file already exists; a run starts from a fresh ledger", source=db)
+    starts, kinds, zones = place_agents(layout, spec.robots, spec.humans)
+    ledger = Ledger(db)
+    ledger.add_warehouse(Warehouse(id=WAREHOUSE, region="region-1", handling_days=0, cost=2.0), at=spec.start)
+    skus = demo_catalog(spec.skus, seed=spec.seed)
+    stocked = stock_layout(ledger, WAREHOUSE, layout, skus, seed=spec.seed, at=spec.start)
+    stocked_ids = list(dict.fromkeys(sku for _, sku, _ in stocked))
+    rng = np.random.default_rng([spec.seed, 17])
+    rng.shuffle(stocked_ids)  # popularity order independent of slot order
+    rate = spec.rate_per_hour or _default_rate(spec, layout)
+    n_total = spec.orders
+    backlog = spec.backlog if spec.backlog is not None else int(round(0.05 * (n_total or rate * spec.hours)))
+    arrivals, cancels = order_stream(stocked_ids, hours=spec.hours, rate_per_hour=rate, n_orders=n_total,
+                                     backlog=backlog, seed=spec.seed, bad_fraction=spec.bad_fraction,
+                                     cancel_fraction=spec.cancel_fraction)
+    params = replace(spec.motion, fault_rate=spec.fault_rate)
+    link = SimLink(layout.grid, kinds, starts, params=params, seed=spec.seed)
+    if mover is None:
+        from planner.mapf import LifelongPlanner
+
+        mover = LifelongPlanner(layout.grid, seed=spec.seed)
+    if assigner is None:
+        from fleet.assign import TourAssigner
+
+        assigner = TourAssigner(layout, policy=spec.policy, seed=spec.seed)
+    if desk is None:
+        from fleet.packdesk import PackDesk
+
+        desk = PackDesk(ledger, labels_dir=(out / "labels") if out is not None else None, seed=spec.seed)
+    config = FleetConfig(max_tour_orders=1 if spec.policy == "single" else 0)
+    ctl = Controller(layout, link, mover, ledger, warehouse=WAREHOUSE, assigner=assigner, desk=desk,
+                     params=params, zones=zones, start=spec.start, config=config)
+    horizon = int(round(spec.hours * 3600))
+    rec = Recorder(kinds, cols=layout.cols, expected_steps=horizon)
+    rec.record(ctl.pos, ctl.state, ctl.goals)
+    _warm_up(mover, ctl)
+    ai = ci = 0
+    t0 = time.perf_counter()
+    while ctl.step_no < horizon:
+        while ai < len(arrivals) and arrivals[ai].step <= ctl.step_no:
+            ctl.receive(arrivals[ai].order)
+            ai += 1
+        while ci < len(cancels) and cancels[ci].step <= ctl.step_no:
+            ctl.cancel(cancels[ci].order_id, "customer cancelled")
+            ci += 1
+        ctl.step()
+        rec.record(ctl.pos, ctl.state, ctl.goals)
+        if check_every and ctl.step_no % check_every == 0:
+            check_lines(ctl)
+        if on_step is not None:
+            on_step(ctl)
+        if progress is not None:
+            progress.update(1, extra=f"shipped {len(ctl.shipped_at)}")
+        if n_total is not None and ai == len(arrivals) and ctl.open_orders() == 0:
+            break
+    wall = time.perf_counter() - t0
+    check_lines(ctl)
+    ledger.check_invariants()
+    collisions = count_collisions(layout.grid, rec.positions(), kinds)
+    report = build_report(spec, ctl, rec, layout, wall_s=wall, collisions=collisions, rate=rate)
+    if out is not None:
+        from maps import save_layout
+
+        save_layout(layout, out / "layout.json")
+        rec.save(out / "trajectory.npz")
+        (out / "report.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+        _snapshot(layout, rec, out / "floor.png")
+    ledger.close()
+    return ShiftResult(report=report, controller=ctl, recorder=rec, layout=layout)
+
+
+def _default_rate(spec: ShiftSpec, layout) -> float:
+    """Orders per hour that keep the fleet busy without drowning it: about
+    25 lines an hour per robot and 18 per human at 2 lines an order."""
+    return max(6.0, (spec.robots * 25.0 + spec.humans * 18.0) / 2.0)
+
+
+def _warm_up(mover, ctl) -> None:
+    """Compile the planner's kernels before the clock starts (a step on a copy
+    of the inputs; the planner's statistics are not touched by the controller)."""
+    warm = getattr(mover, "warm_up", None)
+    if callable(warm):
+        warm()
+
+
+def _snapshot(layout, rec, path) -> None:
+    from viz import render_snapshot
+
+    frame = {"positions": rec.flat[-1], "states": rec.states[-1], "kinds": rec.kinds}
+    render_snapshot(layout, frame, path)
+
+
+def build_report(spec: ShiftSpec, ctl, rec, layout, *, wall_s: float, collisions: int, rate: float) -> dict:
+    """The KPIs of a finished shift (see ``docs/run-folder.md``)."""
+    counts = ctl.ledger.counts()
+    received = sum(counts.values())
+    shipped = counts.get("shipped", 0) + counts.get("delivered", 0)
+    backordered = counts.get("backordered", 0)
+    cancelled = counts.get("cancelled", 0)
+    rejected = counts.get("rejected", 0)
+    open_ = received - shipped - backordered - cancelled - rejected
+    steps = ctl.step_no
+    hours = steps / 3600.0
+    ms = np.asarray(ctl.planner_ms, dtype=np.float64)
+    robots = ~ctl.is_human
+    util = float(ctl.working_steps[robots].sum() / max(steps * robots.sum(), 1)) if robots.any() else 0.0
+    cycle = [ctl.shipped_at[o] - ctl.floor_orders[o]["received"] for o in ctl.shipped_at if o in ctl.floor_orders]
+    on_time = list(ctl.on_time.values())
+    rejections = sorted(ctl.rejected.items())
+    return {
+        "layout": layout.name,
+        "seed": spec.seed,
+        "policy": spec.policy,
+        "robots": spec.robots,
+        "humans": spec.humans,
+        "hours": spec.hours,
+        "steps": steps,
+        "orders_received": received,
+        "orders_shipped": shipped,
+        "orders_backordered": backordered,
+        "orders_cancelled": cancelled,
+        "orders_rejected": rejected,
+        "orders_open": open_,
+        "orders_by_state": {k: v for k, v in sorted(counts.items()) if v},
+        "order_rate_per_hour": rate,
+        "lines_picked": ctl.lines_picked,
+        "units_picked": ctl.units_picked,
+        "lines_per_hour": round(ctl.lines_picked / hours, 3) if hours else 0.0,
+        "on_time_rate": round(sum(on_time) / len(on_time), 4) if on_time else None,
+        "avg_cycle_time_s": round(float(np.mean(cycle)), 1) if cycle else None,
+        "robot_utilisation": round(util, 4),
+        "travel_cells": ctl.travel_cells,
+        "travel_per_line": round(ctl.travel_cells / ctl.lines_picked, 3) if ctl.lines_picked else None,
+        "parcels": getattr(ctl.desk, "parcels", 0),
+        "faults": ctl.faults,
+        "charges": ctl.charges,
+        "stranded": ctl.stranded,
+        "min_battery": round(ctl.min_battery, 3) if robots.any() else None,
+        "collisions": collisions,
+        "planner_step_ms": {"median": round(float(np.median(ms)), 4) if ms.size else 0.0,
+                            "p99": round(float(np.percentile(ms, 99)), 4) if ms.size else 0.0},
+        "rejections": [{"order": o, "reason": r} for o, r in rejections],
+        "wall_s": round(wall_s, 3),
+        "speedup": round(steps / wall_s, 1) if wall_s > 0 else None,
+    }

@@ -1,0 +1,138 @@
+"""``robocore run``: simulate a shift end to end and write a run folder."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+__all__ = ["register", "add_shift_options", "print_kpis"]
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return v
+
+
+def _count(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return v
+
+
+def _hours(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of hours, got {text!r}") from None
+    if not 0 < v <= 168:
+        raise argparse.ArgumentTypeError(f"hours must be in (0, 168], got {text!r}")
+    return v
+
+
+def _rate(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a probability, got {text!r}") from None
+    if not 0 <= v <= 1:
+        raise argparse.ArgumentTypeError(f"expected a probability in [0, 1], got {text!r}")
+    return v
+
+
+def add_shift_options(p) -> None:
+    """Options shared by ``run`` and ``bench`` (everything but layout and fleet size)."""
+    p.add_argument("--hours", type=_hours, default=8.0, help="shift length in hours of floor time (default 8)")
+    p.add_argument("--orders", type=_positive_int, default=None,
+                   help="exactly N orders; the run ends as soon as every one is done (shipped, cancelled, rejected or backordered)")
+    p.add_argument("--seed", type=int, default=0, help="seed of everything random (default 0)")
+    p.add_argument("--policy", choices=("batch", "single"), default="batch",
+                   help="batch: batched, routed tours (default); single: pick-by-order with S-shape routes")
+    p.add_argument("--fault-rate", type=_rate, default=2e-6, help="robot fault probability per working step (default 2e-6)")
+
+
+def register(sub) -> None:
+    p = sub.add_parser("run", help="simulate a warehouse shift end to end: orders in, parcels out",
+                       description="Simulate a shift on a warehouse floor: a seeded order stream is confirmed, "
+                                   "picked by robots and people, packed, labelled and shipped. Writes a run folder "
+                                   "(ledger.sqlite, layout.json, report.json, trajectory.npz, floor.png, labels/).")
+    p.add_argument("--layout", default="medium", help="bundled layout (small, medium, large) or a layout file (default medium)")
+    p.add_argument("--robots", type=_count, default=30, help="robots (default 30)")
+    p.add_argument("--humans", type=_count, default=6, help="human pickers (default 6)")
+    add_shift_options(p)
+    p.add_argument("--db", default=None, help="ledger file to create (default OUT/ledger.sqlite)")
+    p.add_argument("--out", default=None, help="run folder (default runs/seed<SEED>-<UTC time>)")
+    p.add_argument("--check", action="store_true", help="prove the line accounting every step (slower)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--json", action="store_true", help="print the report as one JSON object on stdout")
+    p.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    import datetime as _dt
+    import os
+
+    from fleet.shift import ShiftSpec, run_shift
+    from robocore.cli._common import Progress, emit_json
+    from robocore.errors import InputError
+
+    spec = ShiftSpec(layout=args.layout, robots=args.robots, humans=args.humans, hours=args.hours,
+                     orders=args.orders, seed=args.seed, policy=args.policy, fault_rate=args.fault_rate)
+    out = args.out
+    if out is None:
+        stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
+        out = os.path.join("runs", f"seed{args.seed}-{stamp}")
+    if os.path.exists(os.path.join(out, "report.json")):
+        raise InputError("run folder already holds a run; choose another --out", source=out)
+    from maps import load_layout
+
+    layout = load_layout(args.layout)
+    with Progress(int(round(spec.hours * 3600)), desc="shift", enabled=not args.quiet and not args.json) as bar:
+        result = run_shift(spec, layout=layout, out=out, db=args.db, progress=bar, check_every=1 if args.check else 0)
+    report = dict(result.report)
+    report["out"] = str(out)
+    if args.json:
+        emit_json(report)
+    else:
+        print_kpis(report)
+        print(f"run folder: {out}")
+    return 0 if report["collisions"] == 0 else 1
+
+
+def print_kpis(r: dict, file=None) -> None:
+    """The KPI table of one run, on stdout."""
+    file = file or sys.stdout
+
+    def pct(v):
+        return "-" if v is None else f"{100 * v:.1f}%"
+
+    rows = [
+        ("layout", f"{r['layout']} ({r['robots']} robots, {r['humans']} humans, policy {r['policy']})"),
+        ("floor time", f"{r['steps']} s ({r['steps'] / 3600:.2f} h), wall {r['wall_s']:.1f} s, {r['speedup'] or 0:.0f}x real time"),
+        ("orders received", r["orders_received"]),
+        ("  shipped", r["orders_shipped"]),
+        ("  backordered", r["orders_backordered"]),
+        ("  cancelled", r["orders_cancelled"]),
+        ("  rejected", r["orders_rejected"]),
+        ("  open", r["orders_open"]),
+        ("lines picked", f"{r['lines_picked']} ({r['lines_per_hour']:.1f} per hour)"),
+        ("on-time rate", pct(r["on_time_rate"])),
+        ("avg order cycle time", "-" if r["avg_cycle_time_s"] is None else f"{r['avg_cycle_time_s'] / 60:.1f} min"),
+        ("robot utilisation", pct(r["robot_utilisation"])),
+        ("travel per line", "-" if r["travel_per_line"] is None else f"{r['travel_per_line']:.1f} cells"),
+        ("parcels", r["parcels"]),
+        ("faults / charges / stranded", f"{r['faults']} / {r['charges']} / {r['stranded']}"),
+        ("planner step", f"median {r['planner_step_ms']['median']:.3f} ms, p99 {r['planner_step_ms']['p99']:.3f} ms"),
+        ("collisions", r["collisions"]),
+    ]
+    w = max(len(k) for k, _ in rows)
+    for k, v in rows:
+        print(f"{k:<{w}}  {v}", file=file)
