@@ -177,6 +177,7 @@ class Controller:
         self.on_time: dict[str, bool] = {}
         self.events_seen = 0
         self.min_battery = 100.0
+        self.pick_log: list[tuple[int, int, int]] = []  # (step, agent, task id) per recorded pick
         for a in range(self.n):
             self.link.set_goal(a, int(self.goals[a]))
 
@@ -338,6 +339,7 @@ class Controller:
             self.totes[a].append(ToteItem(task=tid, order_id=task.order_id, line_no=task.line_no, sku=task.sku, qty=task.qty))
             self.order_state[task.order_id] = "picking"
             self.lines_picked += 1
+            self.pick_log.append((self.step_no, a, tid))
             self.units_picked += task.qty
         stop.tasks = []
         job.next += 1

@@ -72,10 +72,17 @@ class ShiftSpec:
 
 @dataclass
 class ShiftResult:
+    """A finished shift: the report, the controller (its ledger still open:
+    call :meth:`close`), the trajectory recorder and the layout."""
+
     report: dict
     controller: object
     recorder: object
     layout: object
+
+    def close(self) -> None:
+        """Close the run's ledger."""
+        self.controller.ledger.close()
 
 
 def place_agents(layout, robots: int, humans: int) -> tuple[np.ndarray, np.ndarray, list]:
@@ -141,7 +148,7 @@ def _load_layout(name_or_path):
 
 
 def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = None, db: str | None = None,
-              progress=None, check_every: int = 0, mover=None, assigner=None, desk=None, on_step=None) -> ShiftResult:
+              progress=None, check_every: int = 0, mover=None, assigner=None, make_desk=None, on_step=None) -> ShiftResult:
     """Simulate one shift and (with ``out``) write its run folder.
 
     Parameters
@@ -153,9 +160,10 @@ def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = N
         Raises ``InputError`` if it already exists (a run never reuses a ledger).
     progress: a :class:`robocore.cli._common.Progress` to update, or None.
     check_every: run the line accounting check every this many steps (0: only at the end).
-    mover, assigner, desk: replace the lifelong planner, the tour assigner or
-        the pack desk (defaults: ``planner.mapf.LifelongPlanner``,
-        :class:`fleet.assign.TourAssigner`, :class:`fleet.packdesk.PackDesk`).
+    mover, assigner: replace the lifelong planner or the tour assigner (defaults:
+        ``planner.mapf.LifelongPlanner``, :class:`fleet.assign.TourAssigner`).
+    make_desk: ``make_desk(ledger)`` returns the pack desk (default
+        :class:`fleet.packdesk.PackDesk`).
     on_step: called as ``on_step(controller)`` after every step (the viewer).
     """
     from fleet.accounting import check_lines
@@ -199,10 +207,12 @@ def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = N
         from fleet.assign import TourAssigner
 
         assigner = TourAssigner(layout, policy=spec.policy, seed=spec.seed)
-    if desk is None:
+    if make_desk is None:
         from fleet.packdesk import PackDesk
 
         desk = PackDesk(ledger, labels_dir=(out / "labels") if out is not None else None, seed=spec.seed)
+    else:
+        desk = make_desk(ledger)
     config = FleetConfig(max_tour_orders=1 if spec.policy == "single" else 0)
     ctl = Controller(layout, link, mover, ledger, warehouse=WAREHOUSE, assigner=assigner, desk=desk,
                      params=params, zones=zones, start=spec.start, config=config)
@@ -241,7 +251,6 @@ def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = N
         rec.save(out / "trajectory.npz")
         (out / "report.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
         _snapshot(layout, rec, out / "floor.png")
-    ledger.close()
     return ShiftResult(report=report, controller=ctl, recorder=rec, layout=layout)
 
 

@@ -68,7 +68,9 @@ def bench_grid(layouts, robots, *, humans: int, base, progress=None) -> list[dic
             if n + humans == 0:
                 continue
             spec = replace(base, layout=name, robots=n, humans=humans)
-            r = run_shift(spec, layout=layout).report
+            res = run_shift(spec, layout=layout)
+            res.close()
+            r = res.report
             row = {k: r[k] for k in COLUMNS}
             row["layout"] = name
             rows.append(row)

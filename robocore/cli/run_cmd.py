@@ -97,6 +97,7 @@ def _run(args: argparse.Namespace) -> int:
     layout = load_layout(args.layout)
     with Progress(int(round(spec.hours * 3600)), desc="shift", enabled=not args.quiet and not args.json) as bar:
         result = run_shift(spec, layout=layout, out=out, db=args.db, progress=bar, check_every=1 if args.check else 0)
+    result.close()
     report = dict(result.report)
     report["out"] = str(out)
     if args.json:
