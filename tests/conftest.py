@@ -13,7 +13,10 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_DATA = (REPO.parent / "shared" / "data").resolve()
+# ``../shared/data`` beside the checkout; a helper worktree (``/work/wt/<name>``)
+# sits one level deeper, so look one level further up too.
+SHARED_DATA = next((p.resolve() for p in (REPO.parent / "shared" / "data", REPO.parent.parent / "shared" / "data")
+                    if p.is_dir()), (REPO.parent / "shared" / "data").resolve())
 
 
 @pytest.fixture(scope="session")
