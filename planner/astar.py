@@ -12,7 +12,8 @@ buffers and is the object to keep for many queries on one grid;
 :func:`astar_path` and :func:`astar_length` are one-shot conveniences that
 build a searcher per call.
 
-Memory of a searcher: ``12`` bytes per grid cell for ``g``, stamps and parents
+Memory of a searcher: ``16`` bytes per grid cell for ``g``, stamps, parents and
+the path buffer
 plus ``12 * (4 * cells + 1)`` bytes of heap (each push is one improving edge
 relaxation, at most four per expanded cell), about 4 MB for a 70,000-cell map.
 """
@@ -73,12 +74,19 @@ def _heap_pop(keys: np.ndarray, vals: np.ndarray, size: int) -> int:
 @njit(cache=True, nogil=True)
 def _astar(passable: np.ndarray, rows: int, cols: int, start: int, goal: int,
            g: np.ndarray, stamp: np.ndarray, parent: np.ndarray,
-           heap_keys: np.ndarray, heap_vals: np.ndarray, gen: int, stats: np.ndarray) -> int:
+           heap_keys: np.ndarray, heap_vals: np.ndarray, gen: int, stats: np.ndarray,
+           path_out: np.ndarray, want_path: bool) -> int:
     """Length in moves of a shortest path ``start -> goal`` or -1.
 
     ``stamp[v] == 2 * gen`` marks ``v`` seen (``g[v]``, ``parent[v]`` valid),
     ``2 * gen + 1`` closed. ``stats[0]`` receives the number of expansions.
+    With ``want_path`` the path's flat cells go to ``path_out[:length + 1]``.
     Both cells must be passable (checked by the caller).
+
+    A neighbour whose ``f`` equals its parent's has the smallest key there
+    is (every open node has a larger ``f``, or the same ``f`` and a ``g`` no
+    larger than the parent's), so the first such neighbour is expanded next
+    without going through the heap: on open floor most expansions skip it.
     """
     seen = np.int32(2 * gen)
     closed = np.int32(2 * gen + 1)
@@ -92,19 +100,31 @@ def _astar(passable: np.ndarray, rows: int, cols: int, start: int, goal: int,
     h0 = abs(sr - gr) + abs(sc - gc)
     size = _heap_push(heap_keys, heap_vals, 0, (np.int64(h0) << 32) | _TIE, np.int32(start))
     expanded = 0
-    while size > 0:
-        v = heap_vals[0]
-        size = _heap_pop(heap_keys, heap_vals, size)
-        if stamp[v] == closed:
-            continue
+    nxt = -1
+    while nxt >= 0 or size > 0:
+        if nxt >= 0:
+            v = nxt
+            nxt = -1
+        else:
+            v = heap_vals[0]
+            size = _heap_pop(heap_keys, heap_vals, size)
+            if stamp[v] == closed:
+                continue
         stamp[v] = closed
         expanded += 1
         if v == goal:
             stats[0] = expanded
-            return g[v]
+            length = g[v]
+            if want_path:
+                w = v
+                for i in range(length, -1, -1):
+                    path_out[i] = w
+                    w = parent[w]
+            return length
         ng = g[v] + 1
         r = v // cols
         c = v - r * cols
+        fv = ng - 1 + abs(r - gr) + abs(c - gc)
         for k in range(4):
             if k == 0:
                 if c + 1 >= cols:
@@ -141,20 +161,12 @@ def _astar(passable: np.ndarray, rows: int, cols: int, start: int, goal: int,
             parent[u] = v
             stamp[u] = seen
             f = ng + abs(ur - gr) + abs(uc - gc)
+            if f == fv and nxt < 0:
+                nxt = u
+                continue
             size = _heap_push(heap_keys, heap_vals, size, (np.int64(f) << 32) | (_TIE - ng), np.int32(u))
     stats[0] = expanded
     return -1
-
-
-@njit(cache=True, nogil=True)
-def _trace(parent: np.ndarray, goal: int, length: int) -> np.ndarray:
-    """Flat cells start..goal following ``parent`` back from ``goal``."""
-    path = np.empty(length + 1, dtype=np.int32)
-    v = goal
-    for i in range(length, -1, -1):
-        path[i] = v
-        v = parent[v]
-    return path
 
 
 def _passable_flat(grid) -> tuple[np.ndarray, int, int]:
@@ -199,13 +211,14 @@ class GridSearcher:
         self._heap_keys = np.empty(4 * n + 1, dtype=np.int64)
         self._heap_vals = np.empty(4 * n + 1, dtype=np.int32)
         self._stats = np.zeros(1, dtype=np.int64)
+        self._path = np.empty(n, dtype=np.int32)
         self._gen = 0
         self.expanded = 0
 
     @property
     def nbytes(self) -> int:
         """Bytes held in search buffers."""
-        return sum(a.nbytes for a in (self._g, self._parent, self._stamp, self._heap_keys, self._heap_vals))
+        return sum(a.nbytes for a in (self._g, self._parent, self._stamp, self._heap_keys, self._heap_vals, self._path))
 
     # ------------------------------------------------------------ validation
     def flat(self, cell: Coord, *, what: str = "cell") -> int:
@@ -227,13 +240,13 @@ class GridSearcher:
         return v
 
     # ----------------------------------------------------------------- search
-    def _run(self, s: int, g: int) -> int:
+    def _run(self, s: int, g: int, want_path: bool = False) -> int:
         self._gen += 1
         if self._gen >= _MAX_GEN:
             self._stamp[:] = 0
             self._gen = 1
         length = _astar(self.passable, self.rows, self.cols, s, g, self._g, self._stamp, self._parent,
-                        self._heap_keys, self._heap_vals, self._gen, self._stats)
+                        self._heap_keys, self._heap_vals, self._gen, self._stats, self._path, want_path)
         self.expanded = int(self._stats[0])
         return int(length)
 
@@ -247,8 +260,8 @@ class GridSearcher:
     def path_flat(self, start: int, goal: int) -> np.ndarray | None:
         """Flat ``int32`` cells of a shortest path, start and goal included, or None."""
         s, g = self._check_flat(start, "start"), self._check_flat(goal, "goal")
-        length = self._run(s, g)
-        return None if length < 0 else _trace(self._parent, g, length)
+        length = self._run(s, g, True)
+        return None if length < 0 else self._path[:length + 1].copy()
 
     def length(self, start: Coord, goal: Coord) -> int | None:
         """Moves on a shortest path ``start -> goal``, or None if unreachable.
@@ -261,12 +274,11 @@ class GridSearcher:
 
     def path(self, start: Coord, goal: Coord) -> list[Coord] | None:
         """Cells of a shortest path, start and goal included, or None."""
-        g = self.flat(goal, what="goal")
-        length = self._run(self.flat(start, what="start"), g)
+        length = self._run(self.flat(start, what="start"), self.flat(goal, what="goal"), True)
         if length < 0:
             return None
         cols = self.cols
-        return [(int(v) // cols, int(v) % cols) for v in _trace(self._parent, g, length)]
+        return [divmod(v, cols) for v in self._path[:length + 1].tolist()]
 
 
 def astar_path(grid, start: Coord, goal: Coord) -> list[Coord] | None:
