@@ -425,42 +425,53 @@ class Ledger:
             reasons instead. Also if the id was submitted before with different
             content, or the id itself is not a non-empty string.
         """
+        ts = _ts(at)
+        with self._tx() as db:
+            return self._submit(db, order, reject_invalid, confirm, ts)
+
+    def submit_many(self, orders: Iterable[Order], *, confirm: bool = False,
+                    at: datetime | None = None) -> list[OrderRecord]:
+        """Submit several orders in one transaction: all are stored or, if any is
+        invalid (``InputError``), none. Resends are returned as in :meth:`submit`."""
+        ts = _ts(at)
+        with self._tx() as db:
+            return [self._submit(db, o, False, confirm, ts) for o in orders]
+
+    def _submit(self, db, order: Order, reject_invalid: bool, confirm: bool, ts: str) -> OrderRecord:
         if not isinstance(order, Order):
             raise InputError(f"expected an Order, got {type(order).__name__}")
         if not isinstance(order.id, str) or not order.id.strip():
             raise InputError(f"order id must be a non-empty string, got {order.id!r}")
-        ts = _ts(at)
         canon = _json(order.to_dict())
-        with self._tx() as db:
-            row = db.execute("SELECT submitted FROM orders WHERE id = ?", (order.id,)).fetchone()
-            if row is not None:
-                if row[0] != canon:
-                    raise InputError(f"order {order.id!r}: already submitted with different content")
-                return self._order(db, order.id)
-            skus = [ln.sku for ln in order.lines if isinstance(ln.sku, str)]
-            problems = order_problems(order, known_skus=self._known(db, skus))
-            if problems and not reject_invalid:
-                raise InputError(problems[0])
-            ship_to = order.ship_to.to_dict() if isinstance(order.ship_to, Address) else {}
-            db.execute("INSERT INTO orders (id, customer, ship_to, service_level, ship_complete, priority, state, "
-                       "submitted, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       (order.id, str(order.customer), _json(ship_to), str(order.service_level),
-                        int(bool(order.ship_complete)),
-                        order.priority if isinstance(order.priority, int) else 0,
-                        State.RECEIVED.value, canon, ts, ts))
-            db.executemany("INSERT INTO lines (order_id, line_no, sku, qty) VALUES (?, ?, ?, ?)",
-                           [(order.id, i, str(getattr(ln, "sku", "")),
-                             ln.qty if isinstance(getattr(ln, "qty", None), int) else None)
-                            for i, ln in enumerate(order.lines, 1)])
-            db.execute("INSERT INTO events (order_id, at, from_state, to_state, reason) VALUES (?, ?, NULL, ?, ?)",
-                       (order.id, ts, State.RECEIVED.value, "submitted"))
-            if problems:
-                reason = "; ".join(problems)
-                self._move(db, order.id, State.RECEIVED, State.REJECTED, reason, ts, keep_reason=True)
-                self._notify(db, order.id, "rejected", {"reasons": problems}, "", ts)
-            elif confirm:
-                self._confirm(db, order.id, ts)
+        row = db.execute("SELECT submitted FROM orders WHERE id = ?", (order.id,)).fetchone()
+        if row is not None:
+            if row[0] != canon:
+                raise InputError(f"order {order.id!r}: already submitted with different content")
             return self._order(db, order.id)
+        skus = [ln.sku for ln in order.lines if isinstance(getattr(ln, "sku", None), str)]
+        problems = order_problems(order, known_skus=self._known(db, skus))
+        if problems and not reject_invalid:
+            raise InputError(problems[0])
+        ship_to = order.ship_to.to_dict() if isinstance(order.ship_to, Address) else {}
+        db.execute("INSERT INTO orders (id, customer, ship_to, service_level, ship_complete, priority, state, "
+                   "submitted, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   (order.id, str(order.customer), _json(ship_to), str(order.service_level),
+                    int(bool(order.ship_complete)),
+                    order.priority if isinstance(order.priority, int) else 0,
+                    State.RECEIVED.value, canon, ts, ts))
+        db.executemany("INSERT INTO lines (order_id, line_no, sku, qty) VALUES (?, ?, ?, ?)",
+                       [(order.id, i, str(getattr(ln, "sku", "")),
+                         ln.qty if isinstance(getattr(ln, "qty", None), int) else None)
+                        for i, ln in enumerate(order.lines, 1)])
+        db.execute("INSERT INTO events (order_id, at, from_state, to_state, reason) VALUES (?, ?, NULL, ?, ?)",
+                   (order.id, ts, State.RECEIVED.value, "submitted"))
+        if problems:
+            reason = "; ".join(problems)
+            self._move(db, order.id, State.RECEIVED, State.REJECTED, reason, ts, keep_reason=True)
+            self._notify(db, order.id, "rejected", {"reasons": problems}, "", ts)
+        elif confirm:
+            self._confirm(db, order.id, ts)
+        return self._order(db, order.id)
 
     def confirm(self, order_id: str, *, at: datetime | None = None) -> OrderRecord:
         """Confirm a received order and allocate it (``received -> confirmed ->
@@ -1155,7 +1166,7 @@ class Ledger:
                 bad.append(f"{where}: returned {lr} != returns on picks {pr}")
             if ls < 0 or lr < 0 or ls + lr > lp:
                 bad.append(f"{where}: shipped {ls} + returned {lr} not within 0..picked {lp}")
-            if qty is not None and ra + short > qty:
+            if qty is not None and ra + short > max(qty, 0):
                 bad.append(f"{where}: allocated {ra} + short {short} exceeds quantity {qty}")
             if short < 0:
                 bad.append(f"{where}: short {short} < 0")

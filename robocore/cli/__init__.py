@@ -24,6 +24,8 @@ __all__ = ["main", "build_parser"]
 #: a command group.
 COMMAND_MODULES: tuple[str, ...] = (
     "map_cmd",
+    "order_cmd",
+    "stock_cmd",
 )
 
 
