@@ -25,6 +25,9 @@ __all__ = ["main", "build_parser"]
 COMMAND_MODULES: tuple[str, ...] = (
     "map_cmd",
     "run_cmd",
+    "path_cmd",
+    "order_cmd",
+    "stock_cmd",
     "bench_cmd",
 )
 
