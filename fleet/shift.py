@@ -250,7 +250,7 @@ def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = N
         save_layout(layout, out / "layout.json")
         rec.save(out / "trajectory.npz")
         (out / "report.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
-        _snapshot(layout, rec, out / "floor.png")
+        _snapshot(layout, rec, out / "floor.png", report)
     return ShiftResult(report=report, controller=ctl, recorder=rec, layout=layout)
 
 
@@ -268,10 +268,14 @@ def _warm_up(mover, ctl) -> None:
         warm()
 
 
-def _snapshot(layout, rec, path) -> None:
-    from viz import render_snapshot
+def _snapshot(layout, rec, path, report: dict) -> None:
+    """``floor.png``: the floor and every agent at the last step (viz)."""
+    from viz import Frame, render_snapshot
 
-    frame = {"positions": rec.flat[-1], "states": rec.states[-1], "kinds": rec.kinds}
+    frame = Frame(step=rec.rows - 1, positions=rec.positions()[-1], states=rec.states[-1], kinds=rec.kinds,
+                  hud={"time_s": rec.rows - 1, "orders_shipped": report["orders_shipped"],
+                       "lines_per_hour": report["lines_per_hour"], "utilisation": report["robot_utilisation"],
+                       "planner_step_ms": report["planner_step_ms"]["median"]})
     render_snapshot(layout, frame, path)
 
 

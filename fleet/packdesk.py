@@ -1,0 +1,213 @@
+"""The pack desk: what happens to an order once its last tote reaches a pack
+station.
+
+1. **Promise.** At intake the order gets a promised delivery date
+   (:func:`robocore.shipping.promise_date`: processing time, carrier cut-offs,
+   transit days, no weekend pickups).
+2. **Cartons.** The order's units are packed into the cheapest carton set
+   (:func:`planner.cartonize.cartonize`), checked by
+   :func:`robocore.packing.verify_packing`. A unit too big or heavy for
+   every carton ships on its own in its own packaging (carton ``OWN``).
+3. **Service and label.** Each parcel gets the cheapest carrier service that
+   still meets the promise (:func:`robocore.shipping.choose_service`), a
+   tracking number (carrier prefix + serial + Luhn digit) and a label, as
+   ZPL text (every parcel) and as PNG (the first ``png_labels`` parcels of a
+   run; rendering PNGs is the slow part), under ``labels/``.
+4. **Ledger.** ``mark_packed`` then ``mark_shipped``: the parcels are handed
+   to the carrier at the dock at once (the ledger's ``shipped`` means "left
+   our hands"); the carrier's own pickup time and transit decide the
+   delivery date. The order is on time when every parcel's expected delivery
+   date is on or before the promise.
+5. **Tracking.** :class:`robocore.carrier_events.CarrierSimulator` gives each
+   parcel's events; :meth:`PackDesk.carrier_events` plays those due by the
+   current floor time: all parcels delivered -> ``mark_delivered``; an
+   exception -> ``mark_exception`` with the carrier's reason. A carrier event
+   that moves the expected date past the promise, or an exception, writes a
+   ``delayed`` notification to the ledger's outbox (keyed, so never twice);
+   the ledger itself writes ``confirmed``, ``shipped`` and ``delivered``.
+"""
+
+from __future__ import annotations
+
+import heapq
+from datetime import datetime
+from pathlib import Path
+
+__all__ = ["PackDesk"]
+
+
+def _ship_from():
+    from robocore.orders import Address
+
+    return Address(name="robocore fulfilment WH-1", street="Dock road 1", city="Robotown", postcode="10000",
+                   region="region-1", country="NL")
+
+
+class PackDesk:
+    """Cartons, carrier services, labels and tracking for one warehouse.
+
+    Parameters
+    ----------
+    ledger: the run's ``robocore.Ledger``.
+    labels_dir: folder for ``<tracking>.zpl`` / ``.png`` labels (None: no files).
+    seed: seeds the carrier simulator.
+    processing_hours: promised processing time from confirmation to ready-to-ship.
+    png_labels: PNG labels written at most (ZPL is written for every parcel).
+    exception_rate, late_rate: carrier simulator rates.
+    """
+
+    def __init__(self, ledger, *, labels_dir=None, seed: int = 0, processing_hours: float = 4.0,
+                 png_labels: int = 20, exception_rate: float = 0.01, late_rate: float = 0.05):
+        from robocore.carrier_events import CarrierSimulator
+        from robocore.shipping import region_of_address
+
+        self.ledger = ledger
+        self.labels_dir = Path(labels_dir) if labels_dir is not None else None
+        if self.labels_dir is not None:
+            self.labels_dir.mkdir(parents=True, exist_ok=True)
+        self.ship_from = _ship_from()
+        self.from_region = region_of_address(self.ship_from)
+        self.processing_hours = float(processing_hours)
+        self.png_labels = int(png_labels)
+        self.sim = CarrierSimulator(seed, exception_rate=exception_rate, late_rate=late_rate)
+        self.promised: dict[str, object] = {}
+        self.parcels = 0
+        self.labels_png = 0
+        self.fill_rates: list[float] = []
+        self.carton_cost = 0.0
+        self.shipping_cost = 0.0
+        self._serial = 0
+        self._queue: list = []  # (time, seq, order_id, tracking, event)
+        self._seq = 0
+        self._open_parcels: dict[str, set[str]] = {}  # order -> trackings not yet delivered
+        self._meta: dict[str, tuple] = {}  # tracking -> (order_id, carrier name, service code)
+        self._sku: dict[str, object] = {}
+        self._fits: dict[str, bool] = {}
+
+    # ----------------------------------------------------------- promise
+    def promise(self, record, now: datetime):
+        """The promised delivery date of an order confirmed at ``now``."""
+        from robocore.shipping import promise_date, region_of_address
+
+        level = record.service_level if record.service_level in ("economy", "standard", "express") else "standard"
+        d = promise_date(now, service_level=level, processing_hours=self.processing_hours,
+                         from_region=self.from_region, to_region=region_of_address(record.ship_to))
+        self.promised[record.id] = d
+        return d
+
+    # -------------------------------------------------------------- pack
+    def _item(self, sku_id: str):
+        from robocore.packing import Item
+
+        if sku_id not in self._sku:
+            s = self.ledger.sku(sku_id)
+            self._sku[sku_id] = Item(sku_id, tuple(int(v) for v in s.dims_mm), float(s.weight_kg),
+                                     upright_only=bool(s.upright_only))
+        return self._sku[sku_id]
+
+    def _fits_a_carton(self, item) -> bool:
+        from planner.cartonize import cartonize
+        from robocore.errors import InputError
+
+        if item.sku not in self._fits:
+            try:
+                cartonize([item])
+                self._fits[item.sku] = True
+            except InputError:
+                self._fits[item.sku] = False
+        return self._fits[item.sku]
+
+    def pack_and_ship(self, order_id: str, items, now: datetime) -> dict:
+        """Pack the staged ``items`` (:class:`fleet.tours.ToteItem`) of a fully
+        picked order, label and ship its parcels; returns ``{"state", "on_time",
+        "parcels"}``."""
+        from planner.cartonize import cartonize
+        from robocore.packing import verify_packing
+        from robocore.shipping import choose_service, region_of_address
+        from robocore.tracking import tracking_number
+
+        rec = self.ledger.order(order_id)
+        units = [self._item(it.sku) for it in items for _ in range(it.qty)]
+        boxed = [u for u in units if self._fits_a_carton(u)]
+        own = [u for u in units if not self._fits_a_carton(u)]
+        parcels = []  # (carton id, dims, weight, skus)
+        if boxed:
+            res = cartonize(boxed)
+            verify_packing(res, boxed)
+            self.fill_rates.append(res.fill_rate)
+            self.carton_cost += res.cost
+            for p in res.parcels:
+                skus = [boxed[pl.item].sku for pl in p.placements]
+                parcels.append((p.carton.id, p.carton.dims, max(p.weight(boxed), 0.01), skus))
+        for u in own:
+            parcels.append(("OWN", u.dims, max(u.weight, 0.01), [u.sku]))
+        promised = self.promised.get(order_id) or self.promise(rec, now)
+        to_region = region_of_address(rec.ship_to)
+        packed, shipped = [], []
+        on_time = True
+        self._open_parcels[order_id] = set()
+        for k, (carton, dims, weight, skus) in enumerate(parcels, start=1):
+            choice = choose_service(weight, from_region=self.from_region, to_region=to_region, ship_time=now,
+                                    promised_date=promised)
+            self._serial += 1
+            tn = tracking_number(choice.service.carrier, self._serial)
+            self.shipping_cost += choice.cost
+            on_time &= not choice.late
+            pid = f"{order_id}-P{k}"
+            packed.append({"id": pid, "carton": carton, "weight_kg": round(weight, 3), "dims_mm": list(dims),
+                           "items": skus})
+            shipped.append({"id": pid, "carrier": choice.service.carrier.name, "service": choice.service.code,
+                            "tracking": tn})
+            self._label(tn, rec, choice, weight, now, k, len(parcels))
+            self._meta[tn] = (order_id, choice.service.carrier.name, choice.service.code)
+            self._open_parcels[order_id].add(tn)
+            for ev in self.sim.events(tn, choice, to_city=rec.ship_to.city):
+                self._seq += 1
+                heapq.heappush(self._queue, (ev.time, self._seq, order_id, tn, ev))
+        self.parcels += len(parcels)
+        self.ledger.mark_packed(order_id, packed, at=now)
+        rec = self.ledger.mark_shipped(order_id, shipped, at=now)
+        return {"state": rec.state, "on_time": bool(on_time), "parcels": len(parcels)}
+
+    def _label(self, tracking, rec, choice, weight, now, k, n) -> None:
+        if self.labels_dir is None:
+            return
+        from robocore.labels import Label, label_png, label_zpl
+
+        label = Label(tracking=tracking, ship_from=self.ship_from, ship_to=rec.ship_to, service=choice.service,
+                      weight_kg=round(weight, 3), order_id=rec.id, ship_date=choice.pickup.date(), parcel=k, parcels=n)
+        (self.labels_dir / f"{tracking}.zpl").write_text(label_zpl(label))
+        if self.labels_png < self.png_labels:
+            label_png(label, self.labels_dir / f"{tracking}.png")
+            self.labels_png += 1
+
+    # ---------------------------------------------------------- tracking
+    def carrier_events(self, now: datetime) -> list[dict]:
+        """Play the carrier events due by ``now``; return ``{"order_id",
+        "state"}`` for each order whose state changed (delivered or exception)."""
+        if not self._queue or self._queue[0][0] > now:
+            return []
+        from robocore.carrier_events import CarrierEventKind as K
+        from robocore.notifications import notification_for_event
+
+        changed = []
+        while self._queue and self._queue[0][0] <= now:
+            _, _, oid, tn, ev = heapq.heappop(self._queue)
+            state = self.ledger.order(oid).state
+            if state not in ("shipped",):
+                continue  # already delivered (other parcels), excepted or cancelled
+            _, carrier, service = self._meta[tn]
+            promised = self.promised.get(oid)
+            if promised is not None and ev.kind in (K.IN_TRANSIT, K.OUT_FOR_DELIVERY, K.EXCEPTION):
+                note = notification_for_event(oid, ev, promised_date=promised, carrier=carrier, service=service)
+                if note is not None:
+                    self.ledger.notify(oid, str(note.kind), note.payload, key=note.dedup_key, at=ev.time)
+            if ev.kind == K.DELIVERED:
+                self._open_parcels[oid].discard(tn)
+                if not self._open_parcels[oid]:
+                    self.ledger.mark_delivered(oid, at=ev.time)
+                    changed.append({"order_id": oid, "state": "delivered"})
+            elif ev.kind == K.EXCEPTION:
+                self.ledger.mark_exception(oid, f"parcel {tn}: {ev.detail or 'carrier exception'}", at=ev.time)
+                changed.append({"order_id": oid, "state": "exception"})
+        return changed
