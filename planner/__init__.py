@@ -7,6 +7,7 @@ kernels compile (or load from cache) on first use, and OR-Tools is imported
 inside the functions that need it.
 """
 
+from planner.cartonize import cartonize, cheapest_carton, fit_items
 from planner.distance import UNREACHABLE, bfs_distances, distance_table
 from planner.validate import PlanError, is_valid_paths, validate_paths, validate_plan, validate_plan_file
 
@@ -19,4 +20,7 @@ __all__ = [
     "validate_paths",
     "validate_plan",
     "validate_plan_file",
+    "cartonize",
+    "cheapest_carton",
+    "fit_items",
 ]

@@ -7,6 +7,22 @@ inventory ledger, packing, shipping, events, config and the ``robocore`` CLI.
 from robocore.errors import InputError
 from robocore.grid import DIRECTIONS, CellKind, Coord, Grid
 from robocore.layout import Layout, Location, Slot, Zone
+from robocore.carrier_events import CarrierEvent, CarrierEventKind, CarrierSimulator
+from robocore.labels import Label, label_png, label_zpl
+from robocore.notifications import Notification, NotificationKind, notification_for_event
+from robocore.packing import DEFAULT_CARTONS, Carton, Item, PackingError, PackResult, Parcel, Placement, verify_packing
+from robocore.shipping import (
+    DEFAULT_CARRIERS,
+    DEFAULT_SERVICES,
+    Address,
+    Carrier,
+    Service,
+    ServiceChoice,
+    ServiceLevel,
+    choose_service,
+    promise_date,
+)
+from robocore.tracking import tracking_number, valid_tracking_number
 
 __all__ = [
     "CellKind",
@@ -18,6 +34,35 @@ __all__ = [
     "Location",
     "Slot",
     "Zone",
+    # packing and shipping
+    "Address",
+    "Carrier",
+    "CarrierEvent",
+    "CarrierEventKind",
+    "CarrierSimulator",
+    "Carton",
+    "DEFAULT_CARRIERS",
+    "DEFAULT_CARTONS",
+    "DEFAULT_SERVICES",
+    "Item",
+    "Label",
+    "Notification",
+    "NotificationKind",
+    "PackResult",
+    "PackingError",
+    "Parcel",
+    "Placement",
+    "Service",
+    "ServiceChoice",
+    "ServiceLevel",
+    "choose_service",
+    "label_png",
+    "label_zpl",
+    "notification_for_event",
+    "promise_date",
+    "tracking_number",
+    "valid_tracking_number",
+    "verify_packing",
 ]
 
 __version__ = "0.1.0"

@@ -5,9 +5,15 @@ import importlib
 import pytest
 
 EXPECTED = {
-    "robocore": {"CellKind", "Coord", "DIRECTIONS", "Grid", "InputError", "Layout", "Location", "Slot", "Zone"},
+    "robocore": {"CellKind", "Coord", "DIRECTIONS", "Grid", "InputError", "Layout", "Location", "Slot", "Zone",
+                 "Address", "Carrier", "CarrierEvent", "CarrierEventKind", "CarrierSimulator", "Carton",
+                 "DEFAULT_CARRIERS", "DEFAULT_CARTONS", "DEFAULT_SERVICES", "Item", "Label", "Notification",
+                 "NotificationKind", "PackResult", "PackingError", "Parcel", "Placement", "Service", "ServiceChoice",
+                 "ServiceLevel", "choose_service", "label_png", "label_zpl", "notification_for_event", "promise_date",
+                 "tracking_number", "valid_tracking_number", "verify_packing"},
     "planner": {"UNREACHABLE", "PlanError", "bfs_distances", "distance_table", "is_valid_paths", "validate_paths",
-                "validate_plan", "validate_plan_file"},
+                "validate_plan", "validate_plan_file",
+                "cartonize", "cheapest_carton", "fit_items"},
 }
 
 
