@@ -122,9 +122,20 @@ carton_st = st.builds(Carton, id=st.text("XYZ", min_size=1, max_size=3), dims=di
                       max_weight=st.sampled_from([2.0, 4.0, 8.0]), cost=st.integers(1, 20).map(float))
 
 
-@settings(max_examples=int(__import__("os").environ.get("SHIP_EXAMPLES", 300)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(items=st.lists(item_st, min_size=1, max_size=4), cartons=st.lists(carton_st, min_size=1, max_size=5))
 def test_cartonize_matches_brute_force_on_a_coarse_grid(items, cartons):
+    check_against_brute_force(items, cartons)
+
+
+@pytest.mark.slow
+@settings(max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(items=st.lists(item_st, min_size=1, max_size=5), cartons=st.lists(carton_st, min_size=1, max_size=6))
+def test_cartonize_matches_brute_force_exhaustive(items, cartons):
+    check_against_brute_force(items, cartons)
+
+
+def check_against_brute_force(items, cartons):
     ids = [c.id for c in cartons]
     if len(set(ids)) != len(ids):
         cartons = [Carton(f"{c.id}{k}", c.dims, c.max_weight, c.cost) for k, c in enumerate(cartons)]
