@@ -8,6 +8,7 @@ inside the functions that need it.
 """
 
 from planner.astar import GridSearcher, astar_length, astar_path
+from planner.cartonize import cartonize, cheapest_carton, fit_items
 from planner.distance import UNREACHABLE, bfs_distances, distance_table
 from planner.spacetime import NEVER, ReservationTable, SpaceTimeSearcher, spacetime_astar
 from planner.validate import PlanError, is_valid_paths, validate_paths, validate_plan, validate_plan_file
@@ -28,4 +29,7 @@ __all__ = [
     "validate_paths",
     "validate_plan",
     "validate_plan_file",
+    "cartonize",
+    "cheapest_carton",
+    "fit_items",
 ]
