@@ -80,7 +80,18 @@ class AgentLayer:
             self._sprites = [None] * (2 * _NS * _NH * _NQ)
             self._goal_sprites = [None] * _NS
 
-    def _sprite(self, key: int):
+    def sprite(self, cell_px: int, *, kind: int, state: int, heading: int = -1, fill: float = 0.0):
+        """The cached sprite of one agent look at ``cell_px`` pixels per cell (colour key transparent).
+
+        ``kind``/``state`` are the agent codes, ``heading`` 0..3 (anything else:
+        no mark), ``fill`` the tote fill 0..1 (drawn in quarters).
+        """
+        self._reset(int(cell_px))
+        k = 1 if int(kind) == AgentKind.HUMAN else 0
+        st = int(state_index(state))
+        h = int(heading) if 0 <= int(heading) < 4 else 4
+        q = int(np.clip(np.ceil(np.clip(float(fill), 0.0, 1.0) * 4 - 1e-9), 0, 4))
+        key = ((k * _NS + st) * _NH + h) * _NQ + q
         s = self._sprites[key]
         if s is None:
             s = self._sprites[key] = self._make_sprite(key)

@@ -17,6 +17,8 @@ __all__ = ["Frame"]
 
 def _array(value, *, dtype, shape_tail: tuple[int, ...], n: int | None, name: str) -> np.ndarray:
     arr = np.asarray(value)
+    if arr.size == 0 and arr.dtype.kind == "f":
+        arr = arr.astype(dtype)  # an empty list reads as float64
     if arr.dtype.kind not in "iub" or arr.ndim != 1 + len(shape_tail) or arr.shape[1:] != shape_tail:
         want = "(N" + "".join(f", {d}" for d in shape_tail) + ")"
         raise ValueError(f"frame {name}: expected an integer array of shape {want}, got {arr.dtype} {arr.shape}")
@@ -87,7 +89,7 @@ class Frame:
         object.__setattr__(self, "step", int(self.step))
         pos = np.asarray(self.positions)
         if pos.size == 0:
-            pos = pos.reshape(0, 2)
+            pos = pos.reshape(0, 2).astype(np.int64)
         pos = _array(pos, dtype=np.int64, shape_tail=(2,), n=None, name="positions")
         n = pos.shape[0]
         object.__setattr__(self, "positions", pos)
