@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "path_cmd",
     "order_cmd",
     "stock_cmd",
+    "view_cmd",
 )
 
 
