@@ -8,9 +8,17 @@ inside the functions that need it.
 """
 
 from planner.distance import UNREACHABLE, bfs_distances, distance_table
+from planner.distcache import CacheStats, DistanceCache
+from planner.mapf import LifelongPlanner, PlannerStats, SolveIncomplete, solve
 from planner.validate import PlanError, is_valid_paths, validate_paths, validate_plan, validate_plan_file
 
 __all__ = [
+    "CacheStats",
+    "DistanceCache",
+    "LifelongPlanner",
+    "PlannerStats",
+    "SolveIncomplete",
+    "solve",
     "UNREACHABLE",
     "PlanError",
     "bfs_distances",

@@ -184,6 +184,7 @@ class DistanceCache:
         free_now = self.capacity - self._used
         new_slots = list(range(self._used, self._used + min(k, free_now)))
         self._used += len(new_slots)
+        self._last_used[new_slots] = self._tick  # taken by this request: not evictable
         need = k - len(new_slots)
         if need > 0:
             stale = np.flatnonzero(self._last_used[: self._used] < self._tick)
@@ -206,7 +207,7 @@ class DistanceCache:
         compact = d[self.free_cells]
         if self.dtype == np.uint16:
             np.minimum(compact, self.unreachable, out=compact)
-        self.tables[s] = compact
+        self.tables[s, : compact.size] = compact
         self.slot_goal[s] = goal
         self._goal_slot[goal] = s
         self._last_used[s] = self._tick

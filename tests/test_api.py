@@ -7,7 +7,8 @@ import pytest
 EXPECTED = {
     "robocore": {"CellKind", "Coord", "DIRECTIONS", "Grid", "InputError", "Layout", "Location", "Slot", "Zone"},
     "planner": {"UNREACHABLE", "PlanError", "bfs_distances", "distance_table", "is_valid_paths", "validate_paths",
-                "validate_plan", "validate_plan_file"},
+                "validate_plan", "validate_plan_file", "CacheStats", "DistanceCache", "LifelongPlanner", "PlannerStats",
+                "SolveIncomplete", "solve"},
 }
 
 
