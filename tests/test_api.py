@@ -22,6 +22,7 @@ EXPECTED = {
         "GridSearcher", "astar_length", "astar_path", "NEVER", "ReservationTable", "SpaceTimeSearcher",
         "spacetime_astar",
         "cartonize", "cheapest_carton", "fit_items",
+        "CacheStats", "DistanceCache", "LifelongPlanner", "PlannerStats", "SolveIncomplete", "solve",
     },
     "maps": {
         "LorrProblem", "ScenRow", "bundled_layouts", "check_scen", "load_layout", "load_problem", "parse_map",
