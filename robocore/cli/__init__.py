@@ -28,6 +28,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "path_cmd",
     "order_cmd",
     "stock_cmd",
+    "view_cmd",
+    "mapf_cmd",
     "bench_cmd",
 )
 
