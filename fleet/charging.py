@@ -74,10 +74,15 @@ class Chargers:
         """Cells from ``cell`` to the nearest charger (free or not)."""
         return int(self.nearest_dist[cell]) if self.nearest_dist is not None else 1 << 30
 
-    def claim(self, agent: int, cell: int) -> int | None:
+    def claim(self, agent: int, cell: int, *, occupied=None) -> int | None:
         """Reserve the nearest free charger for ``agent`` at ``cell``; return
-        its index, or ``None`` when every charger is taken."""
-        free = np.flatnonzero(self.owner < 0)
+        its index, or ``None`` when every charger is taken. Chargers someone
+        stands on (``occupied``: flat cells) are not free: a charger is often
+        a dead end, and the robot leaving it cannot swap with one coming in."""
+        free_mask = self.owner < 0
+        if occupied is not None:
+            free_mask &= ~np.isin(self.cells, np.asarray(occupied))
+        free = np.flatnonzero(free_mask)
         if free.size == 0:
             return None
         d = self.tables[free, cell]

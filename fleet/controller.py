@@ -52,10 +52,11 @@ class FleetConfig:
 
     assign_every: int = 5  #: batch the pool for idle agents this often
     robot_orders: int = 6  #: orders a robot tote carries at most
-    robot_volume_l: float = 60.0  #: tote volume, litres
+    robot_volume_l: float = 600.0  #: cart volume (its totes together), litres
     human_orders: int = 4  #: orders a human picker's cart carries at most
-    human_volume_l: float = 40.0
+    human_volume_l: float = 400.0  #: a human picker's cart, litres
     max_tour_orders: int = 0  #: 0 = the capacity; 1 = pick-by-order (one order per tour)
+    batch_wait_s: int = 90  #: hold a small pool back this long so tours fill up (0 = dispatch at once)
     charging: ChargingPolicy = field(default_factory=ChargingPolicy)
 
     def __post_init__(self) -> None:
@@ -153,6 +154,10 @@ class Controller:
         self.station_dist = np.stack([bfs_distances(robot_ok, rows, cols, int(c)) for c in self.station_cells])
         self.station_dist_h = np.stack([bfs_distances(human_ok, rows, cols, int(c)) for c in self.station_cells])
         self.station_queue = np.zeros(len(self.station_cells), dtype=np.int64)
+        # agents heading to each station, in order; only the first approaches the
+        # station cell, the others wait on distinct holding cells nearby
+        self.station_lines: list[list[int]] = [[] for _ in self.station_cells]
+        self.wait_cells = [self._holding_cells(k) for k in range(len(self.station_cells))]
         ch_cells = [g.index(c.cell) for c in layout.chargers]
         ch_tables = (np.stack([bfs_distances(robot_ok, rows, cols, int(c)) for c in ch_cells])
                      if ch_cells else np.zeros((0, g.size), dtype=np.int32))
@@ -251,6 +256,9 @@ class Controller:
         self.pos = new_pos
         for ev in events:
             self._on_event(ev)
+        for k, line in enumerate(self.station_lines):
+            if line and self.goals[line[0]] != self.station_cells[k]:
+                self._station_goals(k)
         self._battery_watch()
         for ev in self.desk.carrier_events(self.now()):
             self._on_carrier(ev)
@@ -269,6 +277,51 @@ class Controller:
     def _go_home(self, a: int) -> None:
         self._set_goal(a, int(self.homes[a]), S.IDLE)
 
+    def _holding_cells(self, k: int, *, near: int = 3, count: int = 24) -> list[int]:
+        """Free floor cells at least ``near`` moves from station ``k``, nearest
+        first, where agents queue for it (never slot access cells, stations,
+        chargers or cells next to another station)."""
+        g = self.grid
+        kinds = g.kinds.ravel()
+        access = set(self.slot_cell.values())
+        d = self.station_dist[k].astype(np.int64)
+        others = self.station_dist.min(axis=0)
+        ok = ((kinds == CellKind.FREE) | (kinds == CellKind.ENDPOINT)) & (d >= near) & (d < 1 << 29) & (others >= 2)
+        cand = [int(c) for c in np.flatnonzero(ok) if int(c) not in access]
+        cand.sort(key=lambda c: (int(d[c]), c))
+        return cand[:count]
+
+    def _station_goals(self, k: int) -> None:
+        """Re-goal everyone in station ``k``'s line: the head to the station,
+        the rest to holding cells in line order."""
+        line = self.station_lines[k]
+        cell = int(self.station_cells[k])
+        waits = self.wait_cells[k]
+        # the head approaches only when nobody else stands on the station cell:
+        # a station is often a dead end, and an agent leaving it cannot swap
+        # with one coming in
+        occ = np.flatnonzero(self.pos == cell)
+        free = occ.size == 0 or (bool(line) and int(occ[0]) == line[0])
+        for i, a in enumerate(line):
+            if self.state[a] != S.TO_STATION:
+                continue
+            if (i == 0 and free) or not waits:
+                goal = cell
+            else:
+                goal = waits[(i - 1 if free else i) % len(waits)]
+            if self.goals[a] != goal:
+                self.goals[a] = goal
+                self.link.set_goal(a, goal)
+
+    def _leave_station_line(self, a: int, job) -> None:
+        k = np.flatnonzero(self.station_cells == job.station)
+        if k.size:
+            k = int(k[0])
+            self.station_queue[k] -= 1
+            if a in self.station_lines[k]:
+                self.station_lines[k].remove(a)
+                self._station_goals(k)
+
     def _nearest_station(self, a: int, cell: int) -> int:
         dist = self.station_dist_h if self.is_human[a] else self.station_dist
         d = dist[:, cell].astype(np.int64) + self.station_queue * self.params.drop_s * 2
@@ -285,7 +338,9 @@ class Controller:
             k = self._nearest_station(a, int(self.pos[a]))
             job.station = int(self.station_cells[k])
             self.station_queue[k] += 1
+            self.station_lines[k].append(a)
             self._set_goal(a, job.station, S.TO_STATION)
+            self._station_goals(k)
         else:
             self.jobs[a] = None
             self._go_home(a)
@@ -302,7 +357,7 @@ class Controller:
                 units = sum(self.tasks[t].qty for t in stop.tasks)
                 self.link.command(Command(a, Action.PICK, ref=self.jobs[a].next, units=max(units, 1)))
                 self.state[a] = S.PICKING
-            elif st == S.TO_STATION and cell == self.goals[a]:
+            elif st == S.TO_STATION and cell == self.jobs[a].station:
                 self.link.command(Command(a, Action.DROP, ref=0))
                 self.state[a] = S.DROPPING
             elif st == S.TO_CHARGER and cell == self.goals[a]:
@@ -347,9 +402,6 @@ class Controller:
 
     def _dropped(self, a: int) -> None:
         job = self.jobs[a]
-        k = np.flatnonzero(self.station_cells == job.station)
-        if k.size:
-            self.station_queue[k[0]] -= 1
         orders = []
         for it in self.totes[a]:
             self.staged.setdefault(it.order_id, []).append(it)
@@ -358,6 +410,7 @@ class Controller:
         self.totes[a] = []
         self.jobs[a] = None
         self._go_home(a)
+        self._leave_station_line(a, job)
         for oid in orders:
             self._maybe_pack(oid)
 
@@ -395,11 +448,10 @@ class Controller:
                 self.tasks[tid].agent = -1
         for stop in job.stops[job.next:]:
             stop.tasks = []
-        if self.state[a] in (S.TO_STATION, S.DROPPING):
-            k = np.flatnonzero(self.station_cells == job.station)
-            if k.size:
-                self.station_queue[k[0]] -= 1
         self.jobs[a] = None
+        if self.state[a] in (S.TO_STATION, S.DROPPING):
+            self.state[a] = S.IDLE
+            self._leave_station_line(a, job)
 
     def _fault(self, a: int) -> None:
         """A robot stopped: its unpicked lines go back to the pool (to be
@@ -439,7 +491,7 @@ class Controller:
                 self._send_to_charger(int(a))
 
     def _send_to_charger(self, a: int) -> None:
-        k = self.chargers.claim(a, int(self.pos[a]))
+        k = self.chargers.claim(a, int(self.pos[a]), occupied=self.pos)
         if k is None:
             if self.state[a] != S.IDLE:
                 self._go_home(a)
@@ -506,6 +558,11 @@ class Controller:
         agents = self.idle_agents()
         if not agents:
             return
+        wait = self.config.batch_wait_s
+        if wait and len(pool) < sum(a.capacity_orders for a in agents):
+            oldest = min(self.floor_orders[o]["received"] for o in pool)
+            if self.step_no - oldest < wait:
+                return  # let the pool grow so tours carry several orders
         for a, job in self.assigner.assign(self, agents, pool):
             if self.state[a] != S.IDLE or self.jobs[a] is not None:
                 raise RuntimeError(f"assigner gave agent {a} a job while it is busy")

@@ -7,7 +7,8 @@ drawn from the stocked ones with a Zipf-like popularity (a few fast movers,
 a long tail); quantities are 1-3. A ``bad_fraction`` of the orders is invalid
 on purpose (an unknown SKU, or a quantity of 0 or less), to exercise the
 rejection path; a ``cancel_fraction`` is cancelled by the customer some
-minutes after it was placed.
+minutes after it was placed. Customers live in postcode regions 0-9 (the
+first digit of a five-digit postcode), which set the carrier zones.
 """
 
 from __future__ import annotations
@@ -33,8 +34,7 @@ class Cancellation:
 
 def order_stream(skus, *, hours: float, rate_per_hour: float, n_orders: int | None = None, backlog: int = 0,
                  seed: int = 0, mean_lines: float = 2.0, bad_fraction: float = 0.01,
-                 cancel_fraction: float = 0.01, express_fraction: float = 0.2,
-                 regions=("region-1", "region-2", "region-3")) -> tuple[list[Arrival], list[Cancellation]]:
+                 cancel_fraction: float = 0.01, express_fraction: float = 0.2) -> tuple[list[Arrival], list[Cancellation]]:
     """Arrivals (sorted by step) and cancellations (sorted) for a shift.
 
     Parameters
@@ -84,10 +84,11 @@ def order_stream(skus, *, hours: float, rate_per_hour: float, n_orders: int | No
         elif roll < bad_fraction:
             lines[-1] = OrderLine(sku=lines[-1].sku, qty=-int(rng.integers(0, 3)))
         service = "express" if rng.random() < express_fraction else "standard"
-        region = regions[int(rng.integers(0, len(regions)))]
+        digit = int(rng.integers(0, 10))
         order = Order(id=oid, customer=f"C-{int(rng.integers(1, 10_000)):05d}",
-                      ship_to=Address(name="customer", city="city", postcode=f"{int(rng.integers(1000, 9999))}",
-                                      region=region, country="NL"),
+                      ship_to=Address(name=f"Customer {i + 1}", street=f"Main street {int(rng.integers(1, 200))}",
+                                      city=f"City {digit}", postcode=f"{digit}{int(rng.integers(0, 10_000)):04d}",
+                                      region=f"region-{digit}", country="DE"),
                       lines=tuple(lines), service_level=service)
         arrivals.append(Arrival(step=int(step), order=order))
         if rng.random() < cancel_fraction:

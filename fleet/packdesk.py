@@ -36,6 +36,15 @@ from pathlib import Path
 __all__ = ["PackDesk"]
 
 
+def _region(address) -> str:
+    """The shipping region of an address: from a five-digit postcode, else its region label."""
+    from robocore import shipping
+
+    if hasattr(shipping, "region_of_address"):
+        return shipping.region_of_address(address)
+    return shipping.region_of(address.postcode)
+
+
 def _ship_from():
     from robocore.orders import Address
 
@@ -59,14 +68,13 @@ class PackDesk:
     def __init__(self, ledger, *, labels_dir=None, seed: int = 0, processing_hours: float = 4.0,
                  png_labels: int = 20, exception_rate: float = 0.01, late_rate: float = 0.05):
         from robocore.carrier_events import CarrierSimulator
-        from robocore.shipping import region_of_address
 
         self.ledger = ledger
         self.labels_dir = Path(labels_dir) if labels_dir is not None else None
         if self.labels_dir is not None:
             self.labels_dir.mkdir(parents=True, exist_ok=True)
         self.ship_from = _ship_from()
-        self.from_region = region_of_address(self.ship_from)
+        self.from_region = _region(self.ship_from)
         self.processing_hours = float(processing_hours)
         self.png_labels = int(png_labels)
         self.sim = CarrierSimulator(seed, exception_rate=exception_rate, late_rate=late_rate)
@@ -87,11 +95,11 @@ class PackDesk:
     # ----------------------------------------------------------- promise
     def promise(self, record, now: datetime):
         """The promised delivery date of an order confirmed at ``now``."""
-        from robocore.shipping import promise_date, region_of_address
+        from robocore.shipping import promise_date
 
         level = record.service_level if record.service_level in ("economy", "standard", "express") else "standard"
         d = promise_date(now, service_level=level, processing_hours=self.processing_hours,
-                         from_region=self.from_region, to_region=region_of_address(record.ship_to))
+                         from_region=self.from_region, to_region=_region(record.ship_to))
         self.promised[record.id] = d
         return d
 
@@ -123,7 +131,7 @@ class PackDesk:
         "parcels"}``."""
         from planner.cartonize import cartonize
         from robocore.packing import verify_packing
-        from robocore.shipping import choose_service, region_of_address
+        from robocore.shipping import choose_service
         from robocore.tracking import tracking_number
 
         rec = self.ledger.order(order_id)
@@ -142,7 +150,7 @@ class PackDesk:
         for u in own:
             parcels.append(("OWN", u.dims, max(u.weight, 0.01), [u.sku]))
         promised = self.promised.get(order_id) or self.promise(rec, now)
-        to_region = region_of_address(rec.ship_to)
+        to_region = _region(rec.ship_to)
         packed, shipped = [], []
         on_time = True
         self._open_parcels[order_id] = set()

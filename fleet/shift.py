@@ -92,7 +92,8 @@ def place_agents(layout, robots: int, humans: int) -> tuple[np.ndarray, np.ndarr
     Robots start on the layout's spawn (parking) cells, then on free floor
     (ENDPOINT, then FREE cells in row-major order, away from slot access,
     station and charger cells). Humans are dealt round-robin to the layout's
-    ``pick`` zones (if any) and start on free cells of their zone.
+    ``pick`` zones (if any) and start (and park) on ``HUMAN_ONLY`` floor if
+    the layout has some, else on free cells of their zone.
 
     Raises ``InputError`` when the floor has too few cells.
     """
@@ -125,10 +126,14 @@ def place_agents(layout, robots: int, humans: int) -> tuple[np.ndarray, np.ndarr
     pick_zones = [z for z in layout.zones if z.kind == "pick"]
     zones: list = [None] * robots
     hum_ok = g.human_passable.ravel()
+    # humans park where robots never go (HUMAN_ONLY floor) when there is some:
+    # robots cannot push a human out of the way, so an idle human on a travel
+    # lane would block it
+    parking = [int(f) for f in np.flatnonzero(kinds == CellKind.HUMAN_ONLY) if int(f) not in reserved]
     for h in range(humans):
         zone = pick_zones[h % len(pick_zones)] if pick_zones else None
         zcells = frozenset(g.index(c) for c in zone.cells) if zone is not None else None
-        pool = sorted(zcells) if zcells else [int(f) for f in np.flatnonzero(hum_ok)]
+        pool = parking + (sorted(zcells) if zcells else [int(f) for f in np.flatnonzero(hum_ok)])
         start = next((f for f in pool if hum_ok[f] and f not in taken and f not in reserved), None)
         if start is None:
             start = next((f for f in pool if hum_ok[f] and f not in taken), None)
@@ -213,7 +218,7 @@ def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = N
         desk = PackDesk(ledger, labels_dir=(out / "labels") if out is not None else None, seed=spec.seed)
     else:
         desk = make_desk(ledger)
-    config = FleetConfig(max_tour_orders=1 if spec.policy == "single" else 0)
+    config = (FleetConfig(max_tour_orders=1, batch_wait_s=0) if spec.policy == "single" else FleetConfig())
     ctl = Controller(layout, link, mover, ledger, warehouse=WAREHOUSE, assigner=assigner, desk=desk,
                      params=params, zones=zones, start=spec.start, config=config)
     horizon = int(round(spec.hours * 3600))

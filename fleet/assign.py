@@ -1,0 +1,200 @@
+"""Tour assignment: from the pool of released lines to one job per idle agent.
+
+Two policies:
+
+``batch`` (default)
+    The pick planner (``planner.pickplan.plan_tours``: savings batching,
+    local search, set partitioning, CP-SAT assignment, exact or local-search
+    routing) batches the oldest orders in the pool into tours for the idle
+    agents, within each agent's tote capacity (orders and volume) and zone.
+    Each agent takes the first of the tours the planner gives it; orders of
+    later tours stay in the pool for the next round.
+``single``
+    Pick-by-order: each idle agent takes the oldest order it can pick and
+    visits its pick cells in S-shape order: aisle by aisle (pick cells
+    grouped by column, left to right), walking each aisle in alternating
+    direction. This is the classic manual-warehouse baseline the batching
+    policy is measured against.
+
+An order whose pool lines do not all lie where one agent may pick (some on
+``HUMAN_ONLY`` floor, some outside a picker's zone) is split into parts:
+the lines robots can reach, and the rest, each offered to the agents that
+can take it; the order is packed when every part has reached a station.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fleet.tours import Job, Stop
+from robocore.agents import AgentKind
+
+__all__ = ["TourAssigner", "s_shape_order"]
+
+
+def s_shape_order(cells, cols: int) -> list[int]:
+    """Flat ``cells`` in S-shape visiting order: by column (aisle) left to
+    right, rows ascending in the 1st, 3rd, ... aisle and descending in the
+    2nd, 4th, .... Repeated cells appear once."""
+    by_col: dict[int, list[int]] = {}
+    for f in dict.fromkeys(int(c) for c in cells):
+        by_col.setdefault(f % cols, []).append(f)
+    out: list[int] = []
+    for k, col in enumerate(sorted(by_col)):
+        out += sorted(by_col[col], reverse=bool(k % 2))
+    return out
+
+
+class TourAssigner:
+    """Assign pool lines to idle agents (see the module docs).
+
+    Parameters
+    ----------
+    layout: the floor.
+    policy: ``"batch"`` or ``"single"``.
+    seed: seeds the batching search.
+    time_limit_s: the batching planner's time budget per round, seconds.
+    max_orders: most orders offered to the planner per round, per idle agent
+        slot (``capacity_orders``), times this factor.
+    """
+
+    def __init__(self, layout, *, policy: str = "batch", seed: int = 0, time_limit_s: float = 0.05,
+                 max_orders: float = 2.0):
+        if policy not in ("batch", "single"):
+            raise ValueError(f"policy must be 'batch' or 'single', got {policy!r}")
+        self.layout = layout
+        self.grid = layout.grid
+        self.policy = policy
+        self.seed = int(seed)
+        self.time_limit_s = float(time_limit_s)
+        self.max_orders = float(max_orders)
+        self.rounds = 0
+        self._robot_ok = self.grid.passable.ravel()
+        self._volume_l: dict[str, float] = {}
+
+    # ---------------------------------------------------------------- parts
+    def _parts(self, ctl, pool) -> list[tuple[str, str, list]]:
+        """``(part id, order id, tasks)`` in pool order: robot-reachable lines and the rest."""
+        out = []
+        for oid, tasks in pool.items():
+            robot = [t for t in tasks if self._robot_ok[t.cell]]
+            other = [t for t in tasks if not self._robot_ok[t.cell]]
+            if robot:
+                out.append((f"{oid}|r", oid, robot))
+            if other:
+                out.append((f"{oid}|h", oid, other))
+        return out
+
+    @staticmethod
+    def _can_take(info, tasks, robot_ok) -> bool:
+        if info.zone is not None and any(t.cell not in info.zone for t in tasks):
+            return False
+        if info.kind == AgentKind.ROBOT and not all(robot_ok[t.cell] for t in tasks):
+            return False
+        return True
+
+    def _volume(self, ctl, tasks) -> float:
+        vol = 0.0
+        for t in tasks:
+            if t.sku not in self._volume_l:
+                dims = ctl.ledger.sku(t.sku).dims_mm
+                self._volume_l[t.sku] = dims[0] * dims[1] * dims[2] / 1e6
+            vol += self._volume_l[t.sku] * t.qty
+        return vol
+
+    # --------------------------------------------------------------- assign
+    def assign(self, ctl, agents, pool) -> list[tuple[int, Job]]:
+        """Jobs for some of the idle ``agents`` (``AgentInfo``) from ``pool``
+        (order id -> unassigned ``FloorTask`` s). Raises nothing on an empty
+        pool or when no agent can take any part (returns ``[]``)."""
+        self.rounds += 1
+        parts = [p for p in self._parts(ctl, pool)
+                 if any(self._can_take(a, p[2], self._robot_ok) for a in agents)]
+        if not parts:
+            return []
+        if self.policy == "single":
+            return self._single(ctl, agents, parts)
+        return self._batch(ctl, agents, parts)
+
+    def _single(self, ctl, agents, parts) -> list[tuple[int, Job]]:
+        out = []
+        used: set[str] = set()
+        cols = self.grid.cols
+        for info in agents:
+            for pid, oid, tasks in parts:
+                if pid in used or not self._can_take(info, tasks, self._robot_ok):
+                    continue
+                used.add(pid)
+                by_cell: dict[int, list[int]] = {}
+                for t in tasks:
+                    by_cell.setdefault(t.cell, []).append(t.id)
+                stops = [Stop(cell=c, tasks=by_cell[c]) for c in s_shape_order(by_cell, cols)]
+                out.append((info.index, Job(stops=stops, station=-1, orders=(oid,))))
+                break
+        return out
+
+    def _batch(self, ctl, agents, parts) -> list[tuple[int, Job]]:
+        from planner.pickplan import plan_tours
+        from planner.picktypes import PickAgent, PickOrder
+
+        g = self.grid
+        # offer only as many agents as the pool can fill: the planner minimises
+        # the makespan and would otherwise spread a few orders over many totes
+        covered: set[str] = set()
+        agents_used = []
+        for a in agents:
+            mine = [p[0] for p in parts if p[0] not in covered and self._can_take(a, p[2], self._robot_ok)]
+            if mine:
+                agents_used.append(a)
+                covered.update(mine[: a.capacity_orders])
+        agents = agents_used
+        slots = sum(a.capacity_orders for a in agents)
+        parts = parts[: max(int(self.max_orders * slots), 1)]
+        parts = [p for p in parts if any(self._can_take(a, p[2], self._robot_ok) for a in agents)]
+        if not parts:
+            return []
+        cap_vol = min(a.capacity_volume for a in agents)
+        orders = []
+        tasks_of: dict[str, list] = {}
+        for pid, oid, tasks in parts:
+            vol = min(self._volume(ctl, tasks), cap_vol)  # an oversized order still fits one tote alone
+            orders.append(PickOrder(id=pid, picks=tuple(g.coord(t.cell) for t in tasks), volume=vol))
+            tasks_of[pid] = tasks
+        pick_agents = []
+        for a in agents:
+            vol = max(a.capacity_volume, 1e-6)
+            pick_agents.append(PickAgent(
+                id=str(a.index), kind="human" if a.kind == AgentKind.HUMAN else "robot", position=g.coord(a.cell),
+                capacity_orders=a.capacity_orders, capacity_volume=vol, speed=a.speed, pick_time=a.pick_time,
+                zone=None if a.zone is None else frozenset(g.coord(c) for c in a.zone)))
+        # tours start and end at the pack station nearest the idle agents
+        cells = np.array([a.cell for a in agents], dtype=np.int64)
+        dsum = ctl.station_dist[:, cells].astype(np.int64).sum(axis=1)
+        depot = g.coord(int(ctl.station_cells[int(np.argmin(dsum))]))
+        # keep only parts some agent can take (the planner raises on others)
+        tours = plan_tours(g, orders, pick_agents, depot=depot, time_limit_s=self.time_limit_s, seed=self.seed)
+        out = []
+        taken: set[str] = set()
+        for tour in tours:
+            a = int(tour.agent)
+            if any(x[0] == a for x in out):
+                continue  # one tour per agent per round; the rest go back to the pool
+            by_cell: dict[int, list[int]] = {}
+            for pid in tour.orders:
+                for t in tasks_of[pid]:
+                    by_cell.setdefault(t.cell, []).append(t.id)
+            stops = []
+            seen = set()
+            for cell in tour.route:
+                f = g.index(cell)
+                if f in by_cell and f not in seen:
+                    seen.add(f)
+                    stops.append(Stop(cell=f, tasks=by_cell[f]))
+            missing = set(by_cell) - seen
+            if missing:
+                raise RuntimeError(f"tour for agent {a} misses pick cells {sorted(missing)}")
+            taken.update(tour.orders)
+            out.append((a, Job(stops=stops, station=-1,
+                               orders=tuple(dict.fromkeys(p.split("|")[0] for p in tour.orders)),
+                               distance=int(tour.distance))))
+        return out
