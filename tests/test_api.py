@@ -8,7 +8,7 @@ EXPECTED = {
     "robocore": {"CellKind", "Coord", "DIRECTIONS", "Grid", "InputError", "Layout", "Location", "Slot", "Zone"},
     "planner": {"UNREACHABLE", "PlanError", "bfs_distances", "distance_table", "is_valid_paths", "validate_paths",
                 "validate_plan", "validate_plan_file"},
-    "maps": {"LorrProblem", "ScenRow", "bundled_layouts", "check_scen", "load_layout", "load_problem", "parse_map",
+    "maps": {"LorrProblem", "ScenRow", "WarehouseSpec", "generate_warehouse", "bundled_layouts", "check_scen", "load_layout", "load_problem", "parse_map",
              "parse_scen", "read_layout_json", "read_map", "read_scen", "save_layout", "save_problem",
              "write_layout_json", "write_map", "write_scen"},
 }
