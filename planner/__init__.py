@@ -7,16 +7,29 @@ kernels compile (or load from cache) on first use, and OR-Tools is imported
 inside the functions that need it.
 """
 
+from planner.astar import GridSearcher, astar_length, astar_path
+from planner.cartonize import cartonize, cheapest_carton, fit_items
 from planner.distance import UNREACHABLE, bfs_distances, distance_table
+from planner.spacetime import NEVER, ReservationTable, SpaceTimeSearcher, spacetime_astar
 from planner.validate import PlanError, is_valid_paths, validate_paths, validate_plan, validate_plan_file
 
 __all__ = [
+    "GridSearcher",
+    "NEVER",
+    "ReservationTable",
+    "SpaceTimeSearcher",
     "UNREACHABLE",
     "PlanError",
+    "astar_length",
+    "astar_path",
     "bfs_distances",
     "distance_table",
     "is_valid_paths",
+    "spacetime_astar",
     "validate_paths",
     "validate_plan",
     "validate_plan_file",
+    "cartonize",
+    "cheapest_carton",
+    "fit_items",
 ]

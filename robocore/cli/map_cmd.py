@@ -62,6 +62,10 @@ def register(sub) -> None:
     gen.add_argument("--json", action="store_true", help="print the layout summary as JSON on stdout")
     gen.set_defaults(handler=_generate)
 
+    from robocore.cli.view_cmd import register_map_render
+
+    register_map_render(msub)
+
 
 def _info(args: argparse.Namespace) -> int:
     import json
