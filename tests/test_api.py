@@ -27,7 +27,7 @@ EXPECTED = {
     "maps": {
         "LorrProblem", "ScenRow", "bundled_layouts", "check_scen", "load_layout", "load_problem", "parse_map",
         "parse_scen", "read_layout_json", "read_map", "read_scen", "save_layout", "save_problem",
-        "write_layout_json", "write_map", "write_scen",
+        "write_layout_json", "write_map", "write_scen", "WarehouseSpec", "generate_warehouse",
     },
 }
 
