@@ -13,10 +13,19 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 REPO = Path(__file__).resolve().parent.parent
-# ``../shared/data`` beside the checkout; a helper worktree (``/work/wt/<name>``)
-# sits one level deeper, so look one level further up too.
-SHARED_DATA = next((p.resolve() for p in (REPO.parent / "shared" / "data", REPO.parent.parent / "shared" / "data")
-                    if p.is_dir()), (REPO.parent / "shared" / "data").resolve())
+
+def _find_shared_data() -> Path:
+    """``$ROBOCORE_SHARED_DATA``, else the first ``shared/data`` beside the
+    repository or one level up (helper worktrees live in ``/work/wt/<name>``)."""
+    if os.environ.get("ROBOCORE_SHARED_DATA"):
+        return Path(os.environ["ROBOCORE_SHARED_DATA"]).resolve()
+    for base in (REPO.parent, REPO.parent.parent):
+        if (base / "shared" / "data").is_dir():
+            return (base / "shared" / "data").resolve()
+    return (REPO.parent / "shared" / "data").resolve()
+
+
+SHARED_DATA = _find_shared_data()
 
 
 @pytest.fixture(scope="session")

@@ -25,6 +25,10 @@ __all__ = ["main", "build_parser"]
 COMMAND_MODULES: tuple[str, ...] = (
     "map_cmd",
     "path_cmd",
+    "order_cmd",
+    "stock_cmd",
+    "view_cmd",
+    "mapf_cmd",
 )
 
 
