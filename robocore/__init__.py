@@ -14,7 +14,6 @@ from robocore.packing import DEFAULT_CARTONS, Carton, Item, PackingError, PackRe
 from robocore.shipping import (
     DEFAULT_CARRIERS,
     DEFAULT_SERVICES,
-    Address,
     Carrier,
     Service,
     ServiceChoice,
@@ -35,7 +34,6 @@ __all__ = [
     "Slot",
     "Zone",
     # packing and shipping
-    "Address",
     "Carrier",
     "CarrierEvent",
     "CarrierEventKind",

@@ -6,7 +6,7 @@ import pytest
 
 EXPECTED = {
     "robocore": {"CellKind", "Coord", "DIRECTIONS", "Grid", "InputError", "Layout", "Location", "Slot", "Zone",
-                 "Address", "Carrier", "CarrierEvent", "CarrierEventKind", "CarrierSimulator", "Carton",
+                 "Carrier", "CarrierEvent", "CarrierEventKind", "CarrierSimulator", "Carton",
                  "DEFAULT_CARRIERS", "DEFAULT_CARTONS", "DEFAULT_SERVICES", "Item", "Label", "Notification",
                  "NotificationKind", "PackResult", "PackingError", "Parcel", "Placement", "Service", "ServiceChoice",
                  "ServiceLevel", "choose_service", "label_png", "label_zpl", "notification_for_event", "promise_date",
