@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "order_cmd",
     "stock_cmd",
     "view_cmd",
+    "mapf_cmd",
 )
 
 

@@ -42,6 +42,9 @@ def register(sub) -> None:
     info.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     info.set_defaults(handler=_info)
 
+    from robocore.cli.view_cmd import register_map_render
+
+    register_map_render(msub)
     gen = msub.add_parser(
         "generate", help="generate a warehouse layout (.json or .map)",
         description="Generate a warehouse: blocks of aisles with racks on both sides, pack stations on the south "
@@ -61,10 +64,6 @@ def register(sub) -> None:
     gen.add_argument("--seed", type=int, default=0, help="seed for spawn order and slot capacities (default 0)")
     gen.add_argument("--json", action="store_true", help="print the layout summary as JSON on stdout")
     gen.set_defaults(handler=_generate)
-
-    from robocore.cli.view_cmd import register_map_render
-
-    register_map_render(msub)
 
 
 def _info(args: argparse.Namespace) -> int:
