@@ -26,9 +26,8 @@ EXPECTED = {
     },
     "maps": {
         "LorrProblem", "ScenRow", "WarehouseSpec", "bundled_layouts", "check_scen", "generate_warehouse", "load_layout",
-        "load_problem", "parse_map",
-        "parse_scen", "read_layout_json", "read_map", "read_scen", "save_layout", "save_problem",
-        "write_layout_json", "write_map", "write_scen", "WarehouseSpec", "generate_warehouse",
+        "load_problem", "parse_map", "parse_scen", "read_layout_json", "read_map", "read_scen", "save_layout",
+        "save_problem", "write_layout_json", "write_map", "write_scen",
     },
 }
 
