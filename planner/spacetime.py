@@ -211,14 +211,20 @@ def _st_astar(passable: np.ndarray, rows: int, cols: int, start: int, goal: int,
     h = max(dist[start], goal_free - t0)
     size = _heap_push(heap_keys, heap_vals, 0, (np.int64(t0 + h) << 32) | (_TIE - t0), np.int32(0))
     expanded = 0
-    while size > 0:
-        idx = heap_vals[0]
-        size = _heap_pop(heap_keys, heap_vals, size)
+    nxt = -1
+    while nxt >= 0 or size > 0:
+        if nxt >= 0:
+            idx = nxt
+            nxt = -1
+        else:
+            idx = heap_vals[0]
+            size = _heap_pop(heap_keys, heap_vals, size)
         v = pool_cell[idx]
         t = pool_t[idx]
         if t > t_last and best_t[v] < t:
             continue  # a folded state reached earlier since this was pushed
         expanded += 1
+        fv = t + max(dist[v], goal_free - t)
         if v == goal and t >= goal_free:
             stats[0] = expanded
             return idx
@@ -269,7 +275,10 @@ def _st_astar(passable: np.ndarray, rows: int, cols: int, start: int, goal: int,
             pool_t[used] = nt
             pool_parent[used] = idx
             h = max(dist[u], goal_free - nt)
-            size = _heap_push(heap_keys, heap_vals, size, (np.int64(nt + h) << 32) | (_TIE - nt), np.int32(used))
+            if nt + h == fv and nxt < 0:
+                nxt = used  # the smallest key there is: expand it next, bypassing the heap
+            else:
+                size = _heap_push(heap_keys, heap_vals, size, (np.int64(nt + h) << 32) | (_TIE - nt), np.int32(used))
             used += 1
     stats[0] = expanded
     return -1

@@ -30,14 +30,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Iterable
+import re
+from typing import Iterable, Protocol
 
 from robocore.errors import InputError
 
 __all__ = [
     "DEFAULT_CARRIERS",
     "DEFAULT_SERVICES",
-    "Address",
+    "AddressLike",
     "Carrier",
     "Service",
     "ServiceChoice",
@@ -47,6 +48,7 @@ __all__ = [
     "pickup_time",
     "promise_date",
     "region_of",
+    "region_of_address",
     "zone",
 ]
 
@@ -119,19 +121,15 @@ class Service:
         return round(self.base[zone - 1] + self.per_kg[zone - 1] * weight, 2)
 
 
-@dataclass(frozen=True)
-class Address:
-    """A postal address; ``postcode`` is five digits and its first digit is the region."""
+class AddressLike(Protocol):
+    """What shipping and labels read from an address (``robocore.orders.Address`` has it)."""
 
     name: str
     street: str
     postcode: str
     city: str
-    country: str = "DE"
-
-    @property
-    def region(self) -> str:
-        return region_of(self.postcode)
+    country: str
+    region: str
 
 
 ROBOPOST = Carrier("robopost", "RoboPost", "RP")
@@ -153,17 +151,36 @@ DEFAULT_SERVICES: tuple[Service, ...] = (
 )
 
 
+_LABEL_DIGITS = re.compile(r"^[A-Za-z][A-Za-z _-]*?(\d+)$")
+
+
 def region_of(code: str) -> str:
-    """The region digit of a postcode (``"10115"`` -> ``"1"``) or of a bare region digit.
+    """The region digit of a postcode, a region digit, or a region label ending in a number.
+
+    ``"10115"`` -> ``"1"``; ``"7"`` -> ``"7"``; ``"region-3"`` -> ``"3"``;
+    ``"region-12"`` -> ``"2"`` (the number modulo 10).
 
     Raises
     ------
-    InputError: not a single digit or a five-digit postcode.
+    InputError: none of these forms.
     """
     s = str(code).strip()
-    if not (s.isascii() and s.isdigit() and len(s) in (1, 5)):
-        raise InputError(f"region: expected a postcode of 5 digits or a region digit 0-9, got {code!r}")
-    return s[0]
+    if s.isascii() and s.isdigit() and len(s) in (1, 5):
+        return s[0]
+    m = _LABEL_DIGITS.match(s)
+    if m:
+        return str(int(m.group(1)) % 10)
+    raise InputError(
+        f"region: expected a 5-digit postcode, a region digit 0-9 or a label like 'region-3', got {code!r}"
+    )
+
+
+def region_of_address(address: AddressLike) -> str:
+    """The region of an address: from its postcode if that is five digits, else from its ``region``."""
+    pc = str(getattr(address, "postcode", "") or "").strip()
+    if len(pc) == 5 and pc.isascii() and pc.isdigit():
+        return pc[0]
+    return region_of(getattr(address, "region", "") or pc)
 
 
 def zone(from_region: str, to_region: str) -> int:

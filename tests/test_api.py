@@ -25,9 +25,9 @@ EXPECTED = {
         "CacheStats", "DistanceCache", "LifelongPlanner", "PlannerStats", "SolveIncomplete", "solve",
     },
     "maps": {
-        "LorrProblem", "ScenRow", "bundled_layouts", "check_scen", "load_layout", "load_problem", "parse_map",
-        "parse_scen", "read_layout_json", "read_map", "read_scen", "save_layout", "save_problem",
-        "write_layout_json", "write_map", "write_scen",
+        "LorrProblem", "ScenRow", "WarehouseSpec", "bundled_layouts", "check_scen", "generate_warehouse", "load_layout",
+        "load_problem", "parse_map", "parse_scen", "read_layout_json", "read_map", "read_scen", "save_layout",
+        "save_problem", "write_layout_json", "write_map", "write_scen",
     },
 }
 

@@ -205,7 +205,12 @@ class Viewer:
         self.report = dict(source.report) or self.report
         if isinstance(source, RecordedSource):
             n = len(source)
-            t = 0.0 if start is None else float(start)
+            if start is not None:
+                t = float(start)
+            elif self._recorded is source and self.frame is not None:
+                t = float(self.frame.step)  # resume where the last run() left off
+            else:
+                t = 0.0
             if not 0 <= t < n:
                 raise IndexError(f"step {int(t)} out of range 0..{n - 1}")
             self._recorded = source
@@ -344,10 +349,6 @@ class Viewer:
 
     # ----------------------------------------------------------------- drawing
     def _render(self, *, force: bool) -> None:
-        now = time.perf_counter()
-        if not force and now - self._last_render < 1.0 / self.fps_cap:
-            return
-        pygame = load_pygame()
         frame = self.frame
         if self.follow is not None and frame is not None:
             if self.follow < frame.n_agents:
@@ -355,6 +356,10 @@ class Viewer:
                 self.camera.centre_on(int(r), int(c))
             else:
                 self.follow = None
+        now = time.perf_counter()
+        if not force and now - self._last_render < 1.0 / self.fps_cap:
+            return
+        pygame = load_pygame()
         target = self._canvas if self._canvas is not None else self._screen
         self.renderer.draw(target, frame, self.camera, paths=self.show_paths, highlight=self.follow)
         self._render_times.append(now)
