@@ -1,3 +1,33 @@
-"""robocore fleet: the floor controller, simulated robots and human pickers."""
+"""robocore fleet: the floor controller, simulated robots and human pickers.
 
-__all__: list[str] = []
+* :class:`RobotLink` (``fleet.link``) -- the controller's interface to the
+  agents; :class:`SimLink` (``fleet.simlink``) runs them in-process on
+  :class:`robocore.motion.Motion`.
+* :class:`Controller` (``fleet.controller``) -- the tick loop.
+* :class:`TourAssigner` (``fleet.assign``), :class:`PackDesk`
+  (``fleet.packdesk``), :class:`ChargingPolicy` (``fleet.charging``),
+  :func:`check_lines` (``fleet.accounting``).
+* :func:`run_shift` (``fleet.shift``) -- a whole shift and its run folder.
+
+Importing ``fleet`` is light: the planner, OR-Tools and pygame load when a
+shift runs.
+"""
+
+from fleet.accounting import LineError, Place, check_lines, line_places
+from fleet.assign import TourAssigner, s_shape_order
+from fleet.charging import Chargers, ChargingPolicy
+from fleet.controller import AgentInfo, Controller, FleetConfig
+from fleet.link import Command, RobotLink
+from fleet.orderstream import Arrival, Cancellation, order_stream
+from fleet.packdesk import PackDesk
+from fleet.recorder import Recorder, count_collisions
+from fleet.shift import REPORT_KEYS, ShiftResult, ShiftSpec, place_agents, run_shift
+from fleet.simlink import SimLink
+from fleet.tours import FloorTask, Job, Stop, ToteItem
+
+__all__ = [
+    "AgentInfo", "Arrival", "Cancellation", "Chargers", "ChargingPolicy", "Command", "Controller", "FleetConfig",
+    "FloorTask", "Job", "LineError", "PackDesk", "Place", "REPORT_KEYS", "Recorder", "RobotLink", "ShiftResult",
+    "ShiftSpec", "SimLink", "Stop", "TourAssigner", "ToteItem", "check_lines", "count_collisions", "line_places",
+    "order_stream", "place_agents", "run_shift", "s_shape_order",
+]

@@ -224,7 +224,7 @@ def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = N
     horizon = int(round(spec.hours * 3600))
     rec = Recorder(kinds, cols=layout.cols, expected_steps=horizon)
     rec.record(ctl.pos, ctl.state, ctl.goals)
-    _warm_up(mover, ctl)
+    _warm_up(ctl, spec)
     ai = ci = 0
     t0 = time.perf_counter()
     while ctl.step_no < horizon:
@@ -265,12 +265,32 @@ def _default_rate(spec: ShiftSpec, layout) -> float:
     return max(6.0, (spec.robots * 25.0 + spec.humans * 18.0) / 2.0)
 
 
-def _warm_up(mover, ctl) -> None:
-    """Compile the planner's kernels before the clock starts (a step on a copy
-    of the inputs; the planner's statistics are not touched by the controller)."""
-    warm = getattr(mover, "warm_up", None)
-    if callable(warm):
-        warm()
+def _warm_up(ctl, spec: ShiftSpec) -> None:
+    """Compile (or load from Numba's cache) the kernels a shift uses, before
+    the clock starts: a throw-away planner step, a one-item cartonization and,
+    for the batching policy, a one-order tour plan. Nothing of the run's own
+    state is touched."""
+    from planner.mapf import LifelongPlanner
+
+    g = ctl.grid
+    cells = ctl.pos[:1]
+    LifelongPlanner(g, seed=0).step(cells, cells, humans=ctl.is_human[:1])
+    try:
+        from planner.cartonize import cartonize
+        from robocore.packing import Item
+
+        cartonize([Item("warm-up", (100, 80, 50), 0.2), Item("warm-up", (90, 80, 40), 0.1)])
+    except ImportError:  # pragma: no cover - packing is part of robocore
+        pass
+    if spec.policy == "batch" and ctl.layout.slots:
+        from planner.pickplan import plan_tours
+        from planner.picktypes import PickAgent, PickOrder
+
+        slot = ctl.layout.slots[0]
+        agent = PickAgent(id="w", kind="robot", position=g.coord(int(cells[0])))
+        if g.is_passable(slot.access):
+            plan_tours(g, [PickOrder(id="w", picks=(slot.access,))], [agent],
+                       depot=g.coord(int(ctl.station_cells[0])), time_limit_s=0.01)
 
 
 def _snapshot(layout, rec, path, report: dict) -> None:

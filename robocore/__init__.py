@@ -14,6 +14,7 @@ from robocore.ledger import Ledger
 from robocore.ledger_records import (Event, InvariantError, LineRecord, OrderRecord, OrderSummary, OutboxMessage,
                                      Pick, PickTask, Reservation, StockRow, Substitute)
 from robocore.lifecycle import State
+from robocore.motion import Motion, MotionError, MotionEvent, MotionParams
 from robocore.notifications import Notification, NotificationKind, notification_for_event
 from robocore.orders import Address, Order, OrderLine, validate_order
 from robocore.packing import DEFAULT_CARTONS, Carton, Item, PackingError, PackResult, Parcel, Placement, verify_packing
@@ -22,6 +23,11 @@ from robocore.shipping import (DEFAULT_CARRIERS, DEFAULT_SERVICES, Carrier, Serv
 from robocore.tracking import tracking_number, valid_tracking_number
 
 __all__ = [
+    # the agent motion model
+    "Motion",
+    "MotionError",
+    "MotionEvent",
+    "MotionParams",
     # floor model
     "CellKind", "Coord", "DIRECTIONS", "Grid", "InputError", "Layout", "Location", "Slot", "Zone",
     # orders and ledger

@@ -15,6 +15,7 @@ EXPECTED = {
         "PackingError", "Parcel", "Placement", "Service", "ServiceChoice", "ServiceLevel", "choose_service",
         "label_png", "label_zpl", "notification_for_event", "promise_date", "tracking_number",
         "valid_tracking_number", "verify_packing",
+        "Motion", "MotionError", "MotionEvent", "MotionParams",
     },
     "planner": {
         "UNREACHABLE", "PlanError", "bfs_distances", "distance_table", "is_valid_paths", "validate_paths",
@@ -28,6 +29,11 @@ EXPECTED = {
         "LorrProblem", "ScenRow", "WarehouseSpec", "bundled_layouts", "check_scen", "generate_warehouse", "load_layout",
         "load_problem", "parse_map", "parse_scen", "read_layout_json", "read_map", "read_scen", "save_layout",
         "save_problem", "write_layout_json", "write_map", "write_scen",
+    },
+    "fleet": {
+        "Controller", "FleetConfig", "RobotLink", "SimLink", "Command", "TourAssigner", "PackDesk", "ChargingPolicy",
+        "Chargers", "check_lines", "line_places", "LineError", "Place", "run_shift", "ShiftSpec", "ShiftResult",
+        "REPORT_KEYS", "Recorder", "count_collisions", "order_stream", "FloorTask", "Job", "Stop", "ToteItem",
     },
 }
 
