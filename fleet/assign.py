@@ -56,10 +56,13 @@ class TourAssigner:
     time_limit_s: the batching planner's time budget per round, seconds.
     max_orders: most orders offered to the planner per round, per idle agent
         slot (``capacity_orders``), times this factor.
+    max_agents: most agents given tours per round (the rest wait for the next
+        round, ``FleetConfig.assign_every`` steps later); bounds the planner's
+        work per round on big fleets.
     """
 
-    def __init__(self, layout, *, policy: str = "batch", seed: int = 0, time_limit_s: float = 0.05,
-                 max_orders: float = 2.0):
+    def __init__(self, layout, *, policy: str = "batch", seed: int = 0, time_limit_s: float = 0.03,
+                 max_orders: float = 1.5, max_agents: int = 12):
         if policy not in ("batch", "single"):
             raise ValueError(f"policy must be 'batch' or 'single', got {policy!r}")
         self.layout = layout
@@ -68,6 +71,7 @@ class TourAssigner:
         self.seed = int(seed)
         self.time_limit_s = float(time_limit_s)
         self.max_orders = float(max_orders)
+        self.max_agents = int(max_agents)
         self.rounds = 0
         self._robot_ok = self.grid.passable.ravel()
         self._volume_l: dict[str, float] = {}
@@ -143,6 +147,8 @@ class TourAssigner:
         covered: set[str] = set()
         agents_used = []
         for a in agents:
+            if len(agents_used) == self.max_agents:
+                break
             mine = [p[0] for p in parts if p[0] not in covered and self._can_take(a, p[2], self._robot_ok)]
             if mine:
                 agents_used.append(a)
