@@ -14,8 +14,8 @@ call stack.
 Additions (the rationale and measurements are in ``docs/mapf.md``):
 
 * candidate order: distance, then cells nobody stands on now (an occupied
-  cell means a push, which is where livelock starts), then a per-call noise
-  array (seeded random tie-breaking, supplied by the caller so the slow twin in
+  cell means a push, which is where livelock starts), then seeded noise (a
+  hash of the step key, agent and candidate, so the slow twin in
   ``tests/naive_mapf.py`` reproduces the kernel exactly);
 * *held* agents (picking, charging, faulted) are fixed obstacles;
 * *humans* are planned on their own tables and passability; robots never
@@ -41,13 +41,16 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["pibt_step", "NO_PATH", "OK", "ERR_DUPLICATE", "W_OCC", "W_TURN", "W_NOISE"]
+__all__ = ["pibt_step", "noise", "NO_PATH", "OK", "ERR_DUPLICATE", "ERR_POSITION", "ERR_GOAL", "W_OCC", "W_TURN",
+           "W_NOISE"]
 
 #: Distance used for "no path" in candidate keys.
 NO_PATH = 1 << 30
-#: Kernel status codes (the return value is ``OK`` or ``ERR_DUPLICATE - agent``).
+#: Kernel status codes.
 OK = 0
-ERR_DUPLICATE = -1
+ERR_DUPLICATE = 1
+ERR_POSITION = 2
+ERR_GOAL = 3
 
 # candidate key weights: distance (integer) dominates, then occupancy, then
 # a turn penalty (rotation model: waiting beats a pointless turn), then noise
@@ -76,6 +79,23 @@ def _dist(a, v, is_human, slot, tables, cell_id, unreach, hslot, htables, hcell_
 
 
 @njit(cache=True, nogil=True)
+def _mix(x):
+    """splitmix64 finaliser of a ``uint64``."""
+    x = x + np.uint64(0x9E3779B97F4A7C15)
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+@njit(cache=True, nogil=True)
+def noise(key, a, k):
+    """Tie-breaking noise in [0, 1) of agent ``a``, candidate ``k`` under the
+    step's ``key`` (``uint64``): a hash, so no random state is carried."""
+    x = _mix(key + np.uint64(a * 5 + k))
+    return np.float64(x >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@njit(cache=True, nogil=True)
 def _neighbour(v, d, rows, cols):
     """Flat neighbour of ``v`` in heading ``d`` (0=E 1=S 2=W 3=N), -1 off-grid."""
     r = v // cols
@@ -98,7 +118,7 @@ def _turns(h, d):
 
 @njit(cache=True, nogil=True)
 def _prepare(a, depth, pos, heading, rotate, is_human, slot, tables, cell_id, unreach, hslot, htables, hcell_id,
-             hunreach, goal, passable, hpassable, occ_now, noise, w_occ, rows, cols, cand_cell, cand_key,
+             hunreach, goal, passable, hpassable, occ_now, noise_key, w_occ, rows, cols, cand_cell, cand_key,
              cand_n):
     """Fill the sorted candidate list of agent ``a`` at stack level ``depth``."""
     u = pos[a]
@@ -116,7 +136,7 @@ def _prepare(a, depth, pos, heading, rotate, is_human, slot, tables, cell_id, un
             if rotate:
                 key += W_TURN * _turns(heading[a], k)
         cand_cell[depth, n] = v
-        cand_key[depth, n] = key + W_NOISE * noise[a, k]
+        cand_key[depth, n] = key + W_NOISE * noise(noise_key, a, k)
         n += 1
     # insertion sort by key (at most 5 entries); stable
     for i in range(1, n):
@@ -185,7 +205,7 @@ def _to_rotation_actions(pos, heading, nxt, nhead, occ_next, cols):
 
 @njit(cache=True, nogil=True)
 def pibt_step(pos, goal, heading, order, hold, is_human, slot, tables, cell_id, unreach, hslot, htables, hcell_id,
-              hunreach, passable, hpassable, noise, w_occ, rows, cols, rotate, occ_now, occ_next, nxt, nhead):
+              hunreach, passable, hpassable, noise_key, w_occ, rows, cols, rotate, occ_now, occ_next, nxt, nhead, err):
     """Plan one step for all agents; write next cells to ``nxt`` and next
     headings to ``nhead``.
 
@@ -200,25 +220,38 @@ def pibt_step(pos, goal, heading, order, hold, is_human, slot, tables, cell_id, 
     cell_id, hcell_id: ``int64 (rows*cols,)`` flat cell -> table column.
     unreach, hunreach: table value meaning "no path".
     passable, hpassable: ``uint8 (rows*cols,)`` robot / human passability.
-    noise: ``float64 (N, 5)`` in [0, 1): tie-breaking per agent and candidate
-        (E, S, W, N, stay).
+    noise_key: ``uint64`` per step; agent ``a``'s tie-breaking noise for
+        candidate ``k`` (E, S, W, N, stay) is :func:`noise` ``(noise_key, a, k)``.
     w_occ: key penalty of a cell another agent stands on (``W_OCC``, or 0.0
         for the paper's plain ordering).
     rotate: the rotation action model.
     occ_now, occ_next: ``int64 (rows*cols,)`` scratch, all ``-1`` on entry and
         on return.
     nxt, nhead: ``int64 (N,)`` outputs.
+    err: ``int64 (1,)``: the agent at fault when the status is not ``OK``.
 
-    Returns ``OK``, or ``ERR_DUPLICATE - a`` if agent ``a`` stands on a cell an
-    earlier agent stands on (the outputs are then meaningless).
+    Cells must be inside the grid (the caller checks; there is no bounds
+    checking here). Returns ``OK``; ``ERR_DUPLICATE`` if agent ``err[0]``
+    stands on a cell an earlier agent stands on; ``ERR_POSITION`` or
+    ``ERR_GOAL`` if its cell or goal is impassable for its kind. The outputs
+    are meaningless unless the status is ``OK``.
     """
     n = pos.shape[0]
     for a in range(n):
         u = pos[a]
+        pm = hpassable if is_human[a] else passable
+        status = OK
         if occ_now[u] != -1:
+            status = ERR_DUPLICATE
+        elif pm[u] == 0:
+            status = ERR_POSITION
+        elif pm[goal[a]] == 0:
+            status = ERR_GOAL
+        if status != OK:
             for b in range(a):
                 occ_now[pos[b]] = -1
-            return ERR_DUPLICATE - a
+            err[0] = a
+            return status
         occ_now[u] = a
         nxt[a] = -1
         nhead[a] = heading[a]
@@ -244,7 +277,7 @@ def pibt_step(pos, goal, heading, order, hold, is_human, slot, tables, cell_id, 
         st_agent[0] = root
         st_ci[0] = 0
         _prepare(root, 0, pos, heading, rotate, is_human, slot, tables, cell_id, unreach, hslot, htables, hcell_id,
-                 hunreach, goal, passable, hpassable, occ_now, noise, w_occ, rows, cols, cand_cell, cand_key, cand_n)
+                 hunreach, goal, passable, hpassable, occ_now, noise_key, w_occ, rows, cols, cand_cell, cand_key, cand_n)
         ret = -1  # -1 nothing to report, 0 child failed, 1 child succeeded
         while depth >= 0:
             if ret == 1:
@@ -274,7 +307,7 @@ def pibt_step(pos, goal, heading, order, hold, is_human, slot, tables, cell_id, 
                     st_agent[depth] = j
                     st_ci[depth] = 0
                     _prepare(j, depth, pos, heading, rotate, is_human, slot, tables, cell_id, unreach, hslot, htables,
-                             hcell_id, hunreach, goal, passable, hpassable, occ_now, noise, w_occ, rows, cols, cand_cell,
+                             hcell_id, hunreach, goal, passable, hpassable, occ_now, noise_key, w_occ, rows, cols, cand_cell,
                              cand_key, cand_n)
                     pushed = True
                 else:

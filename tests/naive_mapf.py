@@ -14,6 +14,23 @@ import numpy as np
 from tests.naive import INF, bfs_distances
 
 W_OCC, W_TURN, W_NOISE = 0.5, 0.1, 0.3
+MASK = (1 << 64) - 1
+
+
+def step_key(seed, step):
+    return ((seed & MASK) * 0x9E3779B97F4A7C15 + step * 0xD1B54A32D192ED03 + 0x632BE59BD9B4E019) & MASK
+
+
+def _mix(x):
+    x = (x + 0x9E3779B97F4A7C15) & MASK
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & MASK
+    return x ^ (x >> 31)
+
+
+def noise(key, a, k):
+    """splitmix64 of (step key + 5 a + k), top 53 bits as a float in [0, 1)."""
+    return float(_mix((key + a * 5 + k) & MASK) >> 11) * (1.0 / 9007199254740992.0)
 STEP = ((0, 1), (1, 0), (0, -1), (-1, 0))  # E S W N
 
 
@@ -62,7 +79,7 @@ class NaivePIBT:
             else:
                 self.prio[i] += 1.0
         self.last = list(goal)
-        noise = np.random.default_rng([self.seed, self.t]).random((n, 5))
+        step_noise = step_key(self.seed, self.t)
         self.t += 1
         order = sorted(range(n), key=lambda i: (-(self.prio[i] + (1e15 if hum[i] else 0.0)), i))
         occ_now = {p: i for i, p in enumerate(pos)}
@@ -85,7 +102,7 @@ class NaivePIBT:
                     if self.rotate:
                         t = (k - head[a]) % 4
                         key += W_TURN * (1 if t == 3 else t)
-                out.append((key + W_NOISE * noise[a, k], v))
+                out.append((key + W_NOISE * noise(step_noise, a, k), v))
             return sorted(out, key=lambda x: x[0])
 
         def pibt(a):
