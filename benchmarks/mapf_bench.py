@@ -181,6 +181,13 @@ def main(argv=None) -> int:
                   f"{r['speedup_median']:>7.0f}x")
     out = HERE / "results" / "mapf_bench.json"
     out.parent.mkdir(exist_ok=True)
+    if args.part != "all" and out.exists():  # keep the other part's last figures
+        old = json.loads(out.read_text())
+        other = "ref" if args.part == "large" else "large"
+        if other in old:
+            result[other] = old[other]
+            result[f"{other}_meta"] = old.get(f"{other}_meta", {k: old.get(k) for k in ("steps", "seed", "quick")})
+    result[f"{args.part}_meta"] = {"steps": steps, "seed": args.seed, "quick": args.quick}
     out.write_text(json.dumps(result, indent=1))
     print(f"\nwrote {out}")
     return 0
