@@ -62,6 +62,8 @@ class BatchProblem:
         #: batches of every local optimum the improvement phase reached:
         #: good columns for :func:`set_partition`.
         self.elite: set[tuple] = set()
+        #: calls of :meth:`cost` so far (the local search's work counter)
+        self.lookups = 0
 
     @property
     def evaluations(self) -> int:
@@ -70,6 +72,7 @@ class BatchProblem:
 
     def cost(self, members: Iterable[int]) -> int:
         """Tour length (moves) of one tour over ``members`` (cached)."""
+        self.lookups += 1
         key = tuple(sorted(members))
         c = self._costs.get(key)
         if c is None:
@@ -283,7 +286,8 @@ def _compact(bs: list[list[int]]) -> list[Batch]:
 
 
 def improve_batches(problem: BatchProblem, batches: Sequence[Batch], *, time_limit_s: float = 1.0,
-                    rounds: int = 50, seed: int = 0, strength: int = 3, max_evals: int | None = None) -> list[Batch]:
+                    rounds: int = 50, seed: int = 0, strength: int = 3, max_work: int | None = None,
+                    patience: int = 100) -> list[Batch]:
     """Improve a batching by iterated local search; never returns a worse one.
 
     Local search: for each order (in a seeded random order), the best of
@@ -291,16 +295,17 @@ def improve_batches(problem: BatchProblem, batches: Sequence[Batch], *, time_lim
     another batch, while that lowers the total tour length. Then up to
     ``rounds`` times: perturb the best solution (``strength`` random swaps or
     moves between neighbouring batches, kept feasible), descend again, and
-    keep the result if it is better. Stops at ``time_limit_s`` seconds or
-    after pricing ``max_evals`` new batches, whichever comes first; when the
-    clock is not what stopped it, the result depends only on the inputs and
-    ``seed`` (the evaluation budget is machine-independent).
+    keep the result if it is better; stop after ``patience`` rounds in a row
+    without a gain. Also stops at ``time_limit_s`` seconds or after
+    ``max_work`` batch-cost look-ups, whichever comes first; when the clock
+    is not what stopped it, the result depends only on the inputs and
+    ``seed`` (the work budget is machine-independent).
     """
     deadline = time.perf_counter() + float(time_limit_s)
-    cap = math.inf if max_evals is None else problem.evaluations + int(max_evals)
+    cap = math.inf if max_work is None else problem.lookups + int(max_work)
 
     def out_of_budget() -> bool:
-        return problem.evaluations >= cap or time.perf_counter() > deadline
+        return problem.lookups >= cap or time.perf_counter() > deadline
 
     rng = random.Random(seed)
     bs = [list(b) for b in batches]
@@ -313,8 +318,9 @@ def improve_batches(problem: BatchProblem, batches: Sequence[Batch], *, time_lim
     problem.elite.update(best)
     best_cost = total_cost(problem, best)
     done = 0
+    stall = 0
     for _ in range(int(rounds)):
-        if out_of_budget():
+        if out_of_budget() or stall >= patience:
             break
         bs = [list(b) for b in best]
         where = [0] * problem.n
@@ -350,6 +356,9 @@ def improve_batches(problem: BatchProblem, batches: Sequence[Batch], *, time_lim
         c = total_cost(problem, cand)
         if c < best_cost:
             best, best_cost = cand, c
+            stall = 0
+        else:
+            stall += 1
     _check_cover(problem, best)
     problem.last_rounds = done
     return best

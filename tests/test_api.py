@@ -7,7 +7,13 @@ import pytest
 EXPECTED = {
     "robocore": {"CellKind", "Coord", "DIRECTIONS", "Grid", "InputError", "Layout", "Location", "Slot", "Zone"},
     "planner": {"UNREACHABLE", "PlanError", "bfs_distances", "distance_table", "is_valid_paths", "validate_paths",
-                "validate_plan", "validate_plan_file"},
+                "validate_plan", "validate_plan_file",
+                # pick planning (distances, routing, batching, assignment)
+                "AisleBlock", "BatchProblem", "DistanceCache", "PickAgent", "PickContext", "PickOrder", "Route", "Tour",
+                "assign_cpsat", "assign_greedy", "batch_fifo", "batch_savings", "distance_matrix", "expand_route",
+                "improve_batches", "plan_tours", "route_combined", "route_exact", "route_largest_gap", "route_length",
+                "route_local_search", "route_optimal", "route_ortools", "route_s_shape", "route_stops",
+                "set_partition", "shortest_path"},
 }
 
 
