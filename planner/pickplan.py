@@ -89,7 +89,7 @@ class PickContext:
 
     def __init__(self, grid, orders: Sequence[PickOrder], agents: Sequence[PickAgent], *, depot, end=None,
                  block=None, cache=None):
-        from planner.distmatrix import DistanceCache
+        from planner.distmatrix import GridDistances
 
         if not agents:
             raise ValueError("no agents to plan for")
@@ -148,7 +148,7 @@ class PickContext:
             if k == "human" and same_floor and "robot" in self.D:
                 self.D[k] = self.D["robot"]
                 continue
-            dc = caches.get(k) or DistanceCache(grid, human=(k == "human"), max_tables=0)
+            dc = caches.get(k) or GridDistances(grid, human=(k == "human"), max_tables=0)
             self.D[k] = np.ascontiguousarray(dc.matrix(cells).astype(np.int64))
         # profiles and eligibility
         profs = []
@@ -373,9 +373,9 @@ def plan_tours(grid, orders: Sequence[PickOrder], agents: Sequence[PickAgent], *
         if a.position is None:
             ready.append(0.0)
             continue
-        from planner.distmatrix import DistanceCache
+        from planner.distmatrix import GridDistances
 
-        dd = DistanceCache(grid, human=(a.kind == "human"), max_tables=1).matrix([a.position, ctx.depot])[0, 1]
+        dd = GridDistances(grid, human=(a.kind == "human"), max_tables=1).matrix([a.position, ctx.depot])[0, 1]
         if dd >= UNREACHABLE:
             raise ValueError(f"agent {a.id!r}: the depot cannot be reached from {list(a.position)}")
         ready.append(float(dd) / a.speed)

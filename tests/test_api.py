@@ -5,15 +5,35 @@ import importlib
 import pytest
 
 EXPECTED = {
-    "robocore": {"CellKind", "Coord", "DIRECTIONS", "Grid", "InputError", "Layout", "Location", "Slot", "Zone"},
-    "planner": {"UNREACHABLE", "PlanError", "bfs_distances", "distance_table", "is_valid_paths", "validate_paths",
-                "validate_plan", "validate_plan_file",
-                # pick planning (distances, routing, batching, assignment)
-                "AisleBlock", "BatchProblem", "DistanceCache", "PickAgent", "PickContext", "PickOrder", "Route", "Tour",
-                "assign_cpsat", "assign_greedy", "batch_fifo", "batch_savings", "distance_matrix", "expand_route",
-                "improve_batches", "plan_tours", "route_combined", "route_exact", "route_largest_gap", "route_length",
-                "route_local_search", "route_optimal", "route_ortools", "route_s_shape", "route_stops",
-                "set_partition", "shortest_path"},
+    "robocore": {
+        "CellKind", "Coord", "DIRECTIONS", "Grid", "InputError", "Layout", "Location", "Slot", "Zone",
+        "Address", "Event", "InvariantError", "Ledger", "LineRecord", "Order", "OrderLine", "OrderRecord",
+        "OrderSummary", "OutboxMessage", "Pick", "PickTask", "Reservation", "Sku", "State", "StockRow", "Substitute",
+        "Warehouse", "demo_catalog", "demo_warehouses", "stock_layout", "validate_order",
+        "Carrier", "CarrierEvent", "CarrierEventKind", "CarrierSimulator", "Carton", "DEFAULT_CARRIERS",
+        "DEFAULT_CARTONS", "DEFAULT_SERVICES", "Item", "Label", "Notification", "NotificationKind", "PackResult",
+        "PackingError", "Parcel", "Placement", "Service", "ServiceChoice", "ServiceLevel", "choose_service",
+        "label_png", "label_zpl", "notification_for_event", "promise_date", "tracking_number",
+        "valid_tracking_number", "verify_packing",
+    },
+    "planner": {
+        "UNREACHABLE", "PlanError", "bfs_distances", "distance_table", "is_valid_paths", "validate_paths",
+        "validate_plan", "validate_plan_file",
+        "GridSearcher", "astar_length", "astar_path", "NEVER", "ReservationTable", "SpaceTimeSearcher",
+        "spacetime_astar",
+        "cartonize", "cheapest_carton", "fit_items",
+        "CacheStats", "DistanceCache", "LifelongPlanner", "PlannerStats", "SolveIncomplete", "solve",
+        "AisleBlock", "BatchProblem", "GridDistances", "PickAgent", "PickContext", "PickOrder", "Route", "Tour",
+        "assign_cpsat", "assign_greedy", "batch_fifo", "batch_savings", "distance_matrix", "expand_route",
+        "improve_batches", "plan_tours", "route_combined", "route_exact", "route_largest_gap", "route_length",
+        "route_local_search", "route_optimal", "route_ortools", "route_s_shape", "route_stops", "set_partition",
+        "shortest_path",
+    },
+    "maps": {
+        "LorrProblem", "ScenRow", "bundled_layouts", "check_scen", "load_layout", "load_problem", "parse_map",
+        "parse_scen", "read_layout_json", "read_map", "read_scen", "save_layout", "save_problem",
+        "write_layout_json", "write_map", "write_scen", "WarehouseSpec", "generate_warehouse",
+    },
 }
 
 

@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from planner import UNREACHABLE, DistanceCache, distance_matrix, expand_route, route_length, shortest_path, validate_paths
+from planner import UNREACHABLE, GridDistances, distance_matrix, expand_route, route_length, shortest_path, validate_paths
 from robocore import Grid
 from tests import naive_pick
 
@@ -49,7 +49,7 @@ def test_expand_route_walks_every_cell_and_matches_length():
 
 def test_cache_reuses_tables_and_rejects_cells_outside():
     g = Grid.from_passable(np.ones((5, 5), dtype=bool))
-    cache = DistanceCache(g, max_tables=2)
+    cache = GridDistances(g, max_tables=2)
     assert cache.matrix([(0, 0), (4, 4), (0, 0)]).tolist() == [[0, 8, 0], [8, 0, 8], [0, 8, 0]]
     assert cache.path((0, 0), (0, 2)) == [(0, 0), (0, 1), (0, 2)]
     with pytest.raises(ValueError, match="outside"):
