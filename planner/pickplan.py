@@ -149,7 +149,7 @@ class PickContext:
                 self.D[k] = self.D["robot"]
                 continue
             dc = caches.get(k) or GridDistances(grid, human=(k == "human"), max_tables=0)
-            self.D[k] = np.ascontiguousarray(dc.matrix(cells).astype(np.int64))
+            self.D[k] = np.ascontiguousarray(dc.matrix(cells))  # int32: large layouts hold thousands of cells
         # profiles and eligibility
         profs = []
         self.agent_profile = []
