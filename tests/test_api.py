@@ -23,6 +23,11 @@ EXPECTED = {
         "spacetime_astar",
         "cartonize", "cheapest_carton", "fit_items",
         "CacheStats", "DistanceCache", "LifelongPlanner", "PlannerStats", "SolveIncomplete", "solve",
+        "AisleBlock", "BatchProblem", "GridDistances", "PickAgent", "PickContext", "PickOrder", "Route", "Tour",
+        "assign_cpsat", "assign_greedy", "batch_fifo", "batch_savings", "distance_matrix", "expand_route",
+        "improve_batches", "plan_tours", "route_combined", "route_exact", "route_largest_gap", "route_length",
+        "route_local_search", "route_optimal", "route_ortools", "route_s_shape", "route_stops", "set_partition",
+        "shortest_path",
     },
     "maps": {
         "LorrProblem", "ScenRow", "WarehouseSpec", "bundled_layouts", "check_scen", "generate_warehouse", "load_layout",
