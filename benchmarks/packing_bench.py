@@ -9,6 +9,8 @@ catalogue by
 * ``cartonize-py``: the same solver with the kernel run as plain Python
   (``_ep_pack.py_func``), on the first ``--py-orders`` orders, to show what
   Numba buys;
+* ``... bulk``: both again on ``--bulk-orders`` B2B-size orders (8-15 lines,
+  about 15 units), where the kernel's share of the time is larger;
 * ``one-per-item``: every unit alone in the cheapest carton it fits;
 * ``py3dbp``: the PyPI ``py3dbp`` packer (cheapest single carton it reports as
   fitting everything, else one-per-item), when it is installed.
@@ -65,7 +67,8 @@ def make_catalogue(n: int, rng: random.Random) -> list[Item]:
     return out
 
 
-def make_orders(n: int, seed: int) -> list[list[Item]]:
+def make_orders(n: int, seed: int, *, bulk: bool = False) -> list[list[Item]]:
+    """``n`` orders of 1-5 lines (quantities 1-3); ``bulk`` orders have 8-15 lines instead."""
     rng = random.Random(seed)
     cat = make_catalogue(500, rng)
     orders = []
@@ -73,6 +76,8 @@ def make_orders(n: int, seed: int) -> list[list[Item]]:
         lines = 1
         while lines < 5 and rng.random() < 0.45:
             lines += 1
+        if bulk:
+            lines = rng.randint(8, 15)
         items: list[Item] = []
         for sku in rng.sample(cat, lines):
             qty = rng.choices((1, 2, 3), (80, 15, 5))[0]
@@ -200,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--orders", type=int, default=1000)
     ap.add_argument("--py-orders", type=int, default=200, help="orders for the pure-Python kernel run")
+    ap.add_argument("--bulk-orders", type=int, default=30, help="B2B-size orders (8-15 lines) for the Numba comparison")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "packing_bench.json"))
     args = ap.parse_args(argv)
@@ -215,6 +221,13 @@ def main(argv: list[str] | None = None) -> int:
         cz._ep_pack = kernel
     rows["cartonize (same orders)"] = run_cartonize(orders[: args.py_orders])
     kernel_ms = kernel_timing(orders[: args.py_orders], kernel)
+    bulk = make_orders(args.bulk_orders, args.seed + 1, bulk=True)
+    rows["cartonize bulk"] = run_cartonize(bulk)
+    cz._ep_pack = kernel.py_func
+    try:
+        rows["cartonize-py bulk"] = run_cartonize(bulk)
+    finally:
+        cz._ep_pack = kernel
     rows["one-per-item"] = run_naive(orders)
     p3 = run_py3dbp(orders)
     if p3 is not None:
@@ -237,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         "kernel_ms_numba": kernel_ms["numba"],
         "kernel_ms_python": kernel_ms["python"],
         "kernel_speedup": round(kernel_ms["python"] / kernel_ms["numba"], 1),
+        "numba_speedup_bulk": round(rows["cartonize-py bulk"]["ms_per_order"] / rows["cartonize bulk"]["ms_per_order"], 2),
     }
     print()
     for k, v in ratios.items():
