@@ -5,9 +5,10 @@ time; dates are :class:`datetime.date`. Weights are kg, rates euros.
 
 Zone model
 ----------
-Regions are postcode areas: the first digit of a five-digit postcode (as the
-German *Leitregionen* 0-9), or that digit alone. The zone between two regions
-grows with the distance between their digits::
+Regions are postcode areas 0-9: the first digit of a five-digit postcode (as
+the German *Leitregionen*), that digit alone, or a region name (see
+:func:`region_of`). The zone between two regions grows with the distance
+between their digits::
 
     |a - b|   0   1-2   3-5   6-9
     zone      1    2     3     4
