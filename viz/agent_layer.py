@@ -249,15 +249,22 @@ class AgentLayer:
 
     def draw_paths(self, target, frame: Frame, camera: Camera) -> int:
         """Draw each agent's planned path as lines between cell centres; returns segments drawn."""
-        a, b, agent = frame.path_segments()
+        if frame.paths is None or frame.n_agents == 0:
+            return 0
+        k = camera.cell_px
+        ox, oy = camera.origin
+        # only agents near the view can have a path segment on it (paths move one cell per step)
+        reach = frame.path_length() * k
+        xs = ox + frame.positions[:, 1] * k
+        ys = oy + frame.positions[:, 0] * k
+        near = np.flatnonzero((xs > -k - reach) & (xs < camera.width + reach) & (ys > -k - reach)
+                              & (ys < camera.height + reach))
+        a, b, agent = frame.path_segments(near if len(near) < frame.n_agents else None)
         if len(a) == 0:
             return 0
         from viz.sdl import load_pygame
 
         pygame = load_pygame()
-
-        k = camera.cell_px
-        ox, oy = camera.origin
         half = k // 2
         ax, ay = ox + a[:, 1] * k + half, oy + a[:, 0] * k + half
         bx, by = ox + b[:, 1] * k + half, oy + b[:, 0] * k + half

@@ -253,6 +253,8 @@ class Viewer:
             if ev.type == pygame.KEYDOWN:
                 if not self._key(ev):
                     return False
+            elif ev.type == pygame.WINDOWLEAVE:
+                self._mouse = (-1, -1)  # no tooltip while the pointer is outside
             elif ev.type == pygame.VIDEORESIZE:
                 self._on_resize(ev.w, ev.h)
             elif ev.type == pygame.MOUSEWHEEL:
