@@ -30,11 +30,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "stock_cmd",
     "view_cmd",
     "mapf_cmd",
-<<<<<<< HEAD
-    "bench_cmd",
-=======
     "pickplan_cmd",
->>>>>>> main
+    "bench_cmd",
 )
 
 
