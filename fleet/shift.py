@@ -19,7 +19,7 @@ from robocore.errors import InputError
 from robocore.grid import CellKind
 from robocore.motion import MotionParams
 
-__all__ = ["ShiftSpec", "ShiftResult", "run_shift", "place_agents", "REPORT_KEYS"]
+__all__ = ["ShiftSpec", "ShiftResult", "run_shift", "place_agents", "live_frame", "REPORT_KEYS"]
 
 #: Keys every ``report.json`` has (``docs/run-folder.md`` explains each).
 REPORT_KEYS = (
@@ -169,7 +169,8 @@ def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = N
         ``planner.mapf.LifelongPlanner``, :class:`fleet.assign.TourAssigner`).
     make_desk: ``make_desk(ledger)`` returns the pack desk (default
         :class:`fleet.packdesk.PackDesk`).
-    on_step: called as ``on_step(controller)`` after every step (the viewer).
+    on_step: called as ``on_step(controller)`` after every step (the viewer);
+        returning ``False`` ends the shift there.
     """
     from fleet.accounting import check_lines
     from fleet.controller import Controller, FleetConfig
@@ -238,8 +239,8 @@ def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = N
         rec.record(ctl.pos, ctl.state, ctl.goals)
         if check_every and ctl.step_no % check_every == 0:
             check_lines(ctl)
-        if on_step is not None:
-            on_step(ctl)
+        if on_step is not None and on_step(ctl) is False:
+            break  # the caller (a closed viewer window) ends the shift early
         if progress is not None:
             progress.update(1, extra=f"shipped {len(ctl.shipped_at)}")
         if n_total is not None and ai == len(arrivals) and ctl.open_orders() == 0:
@@ -291,6 +292,22 @@ def _warm_up(ctl, spec: ShiftSpec) -> None:
         if g.is_passable(slot.access):
             plan_tours(g, [PickOrder(id="w", picks=(slot.access,))], [agent],
                        depot=g.coord(int(ctl.station_cells[0])), time_limit_s=0.01)
+
+
+def live_frame(ctl):
+    """The controller's floor now as a :class:`viz.Frame` (for ``--view``)."""
+    from viz import Frame
+
+    cols = ctl.grid.cols
+    pos = np.stack([ctl.pos // cols, ctl.pos % cols], axis=1)
+    goals = np.stack([ctl.goals // cols, ctl.goals % cols], axis=1)
+    hours = max(ctl.step_no / 3600.0, 1e-9)
+    lines = {ctl.layout.stations[k].id: len(line) for k, line in enumerate(ctl.station_lines)}
+    return Frame(step=ctl.step_no, positions=pos, states=ctl.state.copy(), kinds=ctl.kinds, goals=goals,
+                 station_queues=lines,
+                 hud={"time_s": ctl.step_no, "orders_shipped": len(ctl.shipped_at),
+                      "orders_in_progress": ctl.open_orders(), "lines_per_hour": round(ctl.lines_picked / hours, 1),
+                      "planner_step_ms": round(ctl.planner_ms[-1], 3) if ctl.planner_ms else 0.0})
 
 
 def _snapshot(layout, rec, path, report: dict) -> None:

@@ -160,3 +160,11 @@ def test_bench_command(tmp_path):
     assert [r["robots"] for r in res["runs"]] == [2, 4]
     assert (out / "bench.csv").read_text().splitlines()[0].startswith("layout,robots")
     assert (out / "bench.png").is_file()
+
+
+def test_run_view_headless(tmp_path):
+    """``--view`` drives the viewer every step (SDL's dummy video driver here)."""
+    p = _cli("run", "--layout", "small", "--robots", "2", "--humans", "1", "--orders", "3", "--out",
+             str(tmp_path / "v"), "--view", "--json", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["orders_received"] == 3

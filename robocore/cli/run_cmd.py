@@ -71,6 +71,8 @@ def register(sub) -> None:
     p.add_argument("--db", default=None, help="ledger file to create (default OUT/ledger.sqlite)")
     p.add_argument("--out", default=None, help="run folder (default runs/seed<SEED>-<UTC time>)")
     p.add_argument("--check", action="store_true", help="prove the line accounting every step (slower)")
+    p.add_argument("--view", action="store_true",
+                   help="watch the floor live in a window (space pause, +/- speed, q quit: the run stops there)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object on stdout")
     p.set_defaults(handler=_run)
@@ -95,8 +97,23 @@ def _run(args: argparse.Namespace) -> int:
     from maps import load_layout
 
     layout = load_layout(args.layout)
-    with Progress(int(round(spec.hours * 3600)), desc="shift", enabled=not args.quiet and not args.json) as bar:
-        result = run_shift(spec, layout=layout, out=out, db=args.db, progress=bar, check_every=1 if args.check else 0)
+    on_step = viewer = None
+    if args.view:
+        from fleet.shift import live_frame
+        from viz import Viewer
+
+        viewer = Viewer(layout, title=f"robocore run: {layout.name}")
+
+        def on_step(ctl):
+            return viewer.show(live_frame(ctl))
+
+    try:
+        with Progress(int(round(spec.hours * 3600)), desc="shift", enabled=not args.quiet and not args.json) as bar:
+            result = run_shift(spec, layout=layout, out=out, db=args.db, progress=bar,
+                               check_every=1 if args.check else 0, on_step=on_step)
+    finally:
+        if viewer is not None:
+            viewer.close()
     result.close()
     report = dict(result.report)
     report["out"] = str(out)
