@@ -165,6 +165,6 @@ def test_bench_command(tmp_path):
 def test_run_view_headless(tmp_path):
     """``--view`` drives the viewer every step (SDL's dummy video driver here)."""
     p = _cli("run", "--layout", "small", "--robots", "2", "--humans", "1", "--orders", "3", "--out",
-             str(tmp_path / "v"), "--view", "--json", cwd=tmp_path)
+             str(tmp_path / "v"), "--view", "--view-speed", "0", "--json", cwd=tmp_path)
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)["orders_received"] == 3

@@ -73,6 +73,8 @@ def register(sub) -> None:
     p.add_argument("--check", action="store_true", help="prove the line accounting every step (slower)")
     p.add_argument("--view", action="store_true",
                    help="watch the floor live in a window (space pause, +/- speed, q quit: the run stops there)")
+    p.add_argument("--view-speed", type=float, default=10.0,
+                   help="with --view: floor seconds shown per wall second (default 10; 0 = as fast as it runs)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object on stdout")
     p.set_defaults(handler=_run)
@@ -102,7 +104,9 @@ def _run(args: argparse.Namespace) -> int:
         from fleet.shift import live_frame
         from viz import Viewer
 
-        viewer = Viewer(layout, title=f"robocore run: {layout.name}")
+        if args.view_speed < 0:
+            raise InputError(f"--view-speed must be >= 0, got {args.view_speed}")
+        viewer = Viewer(layout, title=f"robocore run: {layout.name}", speed=args.view_speed or None)
 
         def on_step(ctl):
             return viewer.show(live_frame(ctl))
