@@ -224,6 +224,7 @@ class Controller:
             return False
         rec = self.ledger.cancel(order_id, reason, at=self.now())
         self.order_state[order_id] = rec.state
+        touched = set()
         for tid in [t.id for t in self.tasks.values() if t.order_id == order_id]:
             task = self.tasks.pop(tid)
             if task.agent >= 0:
@@ -231,10 +232,14 @@ class Controller:
                 for stop in job.stops[job.next:]:
                     if tid in stop.tasks:
                         stop.tasks.remove(tid)
+                touched.add(task.agent)
         for a in range(self.n):
             if self.totes[a]:
                 self.totes[a] = [it for it in self.totes[a] if it.order_id != order_id]
         self.staged.pop(order_id, None)
+        for a in sorted(touched):
+            if self.state[a] == S.TO_PICK:
+                self._head_to_next(a)  # skip stops left empty (or go to a station / home)
         return True
 
     # ------------------------------------------------------------------ step

@@ -173,3 +173,37 @@ def test_check_lines_catches_a_lost_line(checked):
     finally:
         ctl.staged.pop("X")
     check_lines(ctl)
+
+
+def test_cancellations_leave_no_trace_on_the_floor():
+    """Cancel one order on a tour, one with units in a tote and one in the pool,
+    while the line accounting is proved every step."""
+    done = {}
+
+    def drill(ctl):
+        for a in range(ctl.n):
+            job = ctl.jobs[a]
+            if "tour" not in done and job is not None and job.remaining_tasks and not ctl.totes[a]:
+                oid = ctl.tasks[job.remaining_tasks[0]].order_id
+                if ctl.cancel(oid, "drill: on a tour"):
+                    done["tour"] = oid
+            if "tote" not in done and ctl.totes[a]:
+                oid = ctl.totes[a][0].order_id
+                if ctl.cancel(oid, "drill: in a tote"):
+                    done["tote"] = oid
+        pool = ctl.pool()
+        if "pool" not in done and pool:
+            oid = next(iter(pool))
+            if ctl.cancel(oid, "drill: in the pool"):
+                done["pool"] = oid
+
+    res = _run(replace(BASE, orders=20), check_every=1, on_step=drill)
+    assert set(done) == {"tour", "tote", "pool"}
+    r = res.report
+    assert r["orders_cancelled"] >= 3 and r["orders_open"] == 0
+    ctl = res.controller
+    for oid in done.values():
+        assert ctl.ledger.order(oid).state == "cancelled"
+        assert not any(t.order_id == oid for t in ctl.tasks.values())
+        assert not any(it.order_id == oid for tote in ctl.totes for it in tote)
+    ctl.ledger.check_invariants()
