@@ -59,10 +59,14 @@ class TourAssigner:
     max_agents: most agents given tours per round (the rest wait for the next
         round, ``FleetConfig.assign_every`` steps later); bounds the planner's
         work per round on big fleets.
+    improve: run the planner's time-limited improvement phases (local search,
+        set partitioning). Off by default: a phase stopped by its time limit
+        depends on the machine's speed, and the same seed must give the same
+        shift; savings batching and exact assignment are deterministic.
     """
 
     def __init__(self, layout, *, policy: str = "batch", seed: int = 0, time_limit_s: float = 0.03,
-                 max_orders: float = 1.5, max_agents: int = 12):
+                 max_orders: float = 1.5, max_agents: int = 12, improve: bool = False):
         if policy not in ("batch", "single"):
             raise ValueError(f"policy must be 'batch' or 'single', got {policy!r}")
         self.layout = layout
@@ -72,6 +76,7 @@ class TourAssigner:
         self.time_limit_s = float(time_limit_s)
         self.max_orders = float(max_orders)
         self.max_agents = int(max_agents)
+        self.improve = bool(improve)
         self.rounds = 0
         self._robot_ok = self.grid.passable.ravel()
         self._volume_l: dict[str, float] = {}
@@ -178,7 +183,8 @@ class TourAssigner:
         dsum = ctl.station_dist[:, cells].astype(np.int64).sum(axis=1)
         depot = g.coord(int(ctl.station_cells[int(np.argmin(dsum))]))
         # keep only parts some agent can take (the planner raises on others)
-        tours = plan_tours(g, orders, pick_agents, depot=depot, time_limit_s=self.time_limit_s, seed=self.seed)
+        tours = plan_tours(g, orders, pick_agents, depot=depot, time_limit_s=self.time_limit_s, seed=self.seed,
+                           improve=self.improve)
         out = []
         taken: set[str] = set()
         for tour in tours:

@@ -56,6 +56,7 @@ class FleetConfig:
     human_orders: int = 4  #: orders a human picker's cart carries at most
     human_volume_l: float = 400.0  #: a human picker's cart, litres
     max_tour_orders: int = 0  #: 0 = the capacity; 1 = pick-by-order (one order per tour)
+    battery_every: int = 5  #: run the charging policy this often (steps)
     batch_wait_s: int = 120  #: hold a small pool back this long so tours fill up (0 = dispatch at once)
     charging: ChargingPolicy = field(default_factory=ChargingPolicy)
 
@@ -264,7 +265,8 @@ class Controller:
         for k, line in enumerate(self.station_lines):
             if line and self.goals[line[0]] != self.station_cells[k]:
                 self._station_goals(k)
-        self._battery_watch()
+        if self.step_no % self.config.battery_every == 0:
+            self._battery_watch()
         for ev in self.desk.carrier_events(self.now()):
             self._on_carrier(ev)
         self.working_steps += _WORKING[self.state]

@@ -63,10 +63,15 @@ class PackDesk:
     processing_hours: promised processing time from confirmation to ready-to-ship.
     png_labels: PNG labels written at most (ZPL is written for every parcel).
     exception_rate, late_rate: carrier simulator rates.
+    exact_split_items: orders up to this many units get the cartonizer's exact
+        split search; larger ones first-fit-decreasing (see ``planner.cartonize``).
+    exact_fit: let the cartonizer run its exact fit search after a heuristic
+        miss (slower, sometimes a smaller carton).
     """
 
     def __init__(self, ledger, *, labels_dir=None, seed: int = 0, processing_hours: float = 4.0,
-                 png_labels: int = 20, exception_rate: float = 0.01, late_rate: float = 0.05):
+                 png_labels: int = 20, exception_rate: float = 0.01, late_rate: float = 0.05,
+                 exact_split_items: int = 6, exact_fit: bool = False):
         from robocore.carrier_events import CarrierSimulator
 
         self.ledger = ledger
@@ -78,6 +83,8 @@ class PackDesk:
         self.processing_hours = float(processing_hours)
         self.png_labels = int(png_labels)
         self.sim = CarrierSimulator(seed, exception_rate=exception_rate, late_rate=late_rate)
+        self.exact_split_items = int(exact_split_items)
+        self.exact_fit = bool(exact_fit)
         self.promised: dict[str, object] = {}
         self.parcels = 0
         self.labels_png = 0
@@ -140,15 +147,16 @@ class PackDesk:
         own = [u for u in units if not self._fits_a_carton(u)]
         parcels = []  # (carton id, dims, weight, skus)
         if boxed:
-            res = cartonize(boxed)
+            res = cartonize(boxed, exact_split_items=self.exact_split_items, exact=self.exact_fit)
             verify_packing(res, boxed)
             self.fill_rates.append(res.fill_rate)
             self.carton_cost += res.cost
             for p in res.parcels:
                 skus = [boxed[pl.item].sku for pl in p.placements]
-                parcels.append((p.carton.id, p.carton.dims, max(p.weight(boxed), 0.01), skus))
+                # contents weight, rounded to grams (a sum of floats may land a hair over a limit)
+                parcels.append((p.carton.id, p.carton.dims, max(round(p.weight(boxed), 3), 0.01), skus))
         for u in own:
-            parcels.append(("OWN", u.dims, max(u.weight, 0.01), [u.sku]))
+            parcels.append(("OWN", u.dims, max(round(u.weight, 3), 0.01), [u.sku]))
         promised = self.promised.get(order_id) or self.promise(rec, now)
         to_region = _region(rec.ship_to)
         packed, shipped = [], []
