@@ -66,7 +66,7 @@ class TourAssigner:
     """
 
     def __init__(self, layout, *, policy: str = "batch", seed: int = 0, time_limit_s: float = 0.03,
-                 max_orders: float = 1.5, max_agents: int = 12, improve: bool = False):
+                 max_orders: float = 1.25, max_agents: int = 8, improve: bool = False):
         if policy not in ("batch", "single"):
             raise ValueError(f"policy must be 'batch' or 'single', got {policy!r}")
         self.layout = layout
@@ -80,6 +80,7 @@ class TourAssigner:
         self.rounds = 0
         self._robot_ok = self.grid.passable.ravel()
         self._volume_l: dict[str, float] = {}
+        self._caches: dict | None = None  # BFS tables kept between rounds, per agent kind
 
     # ---------------------------------------------------------------- parts
     def _parts(self, ctl, pool) -> list[tuple[str, str, list]]:
@@ -143,9 +144,15 @@ class TourAssigner:
         return out
 
     def _batch(self, ctl, agents, parts) -> list[tuple[int, Job]]:
-        from planner.pickplan import plan_tours
+        from planner.distmatrix import GridDistances
+        from planner.pickplan import PickContext, plan_tours
         from planner.picktypes import PickAgent, PickOrder
 
+        if self._caches is None:
+            # popular slots recur round after round: keep their distance tables
+            # (each is 4 bytes a cell; 256 of them are 72 MB on the large layout)
+            self._caches = {"robot": GridDistances(self.grid, max_tables=256),
+                            "human": GridDistances(self.grid, human=True, max_tables=64)}
         g = self.grid
         # offer only as many agents as the pool can fill: the planner minimises
         # the makespan and would otherwise spread a few orders over many totes
@@ -183,8 +190,9 @@ class TourAssigner:
         dsum = ctl.station_dist[:, cells].astype(np.int64).sum(axis=1)
         depot = g.coord(int(ctl.station_cells[int(np.argmin(dsum))]))
         # keep only parts some agent can take (the planner raises on others)
+        ctx = PickContext(g, orders, pick_agents, depot=depot, cache=self._caches)
         tours = plan_tours(g, orders, pick_agents, depot=depot, time_limit_s=self.time_limit_s, seed=self.seed,
-                           improve=self.improve)
+                           improve=self.improve, context=ctx)
         out = []
         taken: set[str] = set()
         for tour in tours:

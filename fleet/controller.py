@@ -51,13 +51,13 @@ class FleetConfig:
     """Controller settings (times in steps = seconds of floor time)."""
 
     assign_every: int = 5  #: batch the pool for idle agents this often
-    robot_orders: int = 8  #: orders a robot tote carries at most
+    robot_orders: int = 10  #: orders a robot tote carries at most
     robot_volume_l: float = 600.0  #: cart volume (its totes together), litres
     human_orders: int = 4  #: orders a human picker's cart carries at most
     human_volume_l: float = 400.0  #: a human picker's cart, litres
     max_tour_orders: int = 0  #: 0 = the capacity; 1 = pick-by-order (one order per tour)
     battery_every: int = 5  #: run the charging policy this often (steps)
-    batch_wait_s: int = 120  #: hold a small pool back this long so tours fill up (0 = dispatch at once)
+    batch_wait_s: int = 180  #: hold a small pool back this long so tours fill up (0 = dispatch at once)
     charging: ChargingPolicy = field(default_factory=ChargingPolicy)
 
     def __post_init__(self) -> None:
