@@ -23,6 +23,8 @@ the slider seeks.
 from __future__ import annotations
 
 import math
+import os
+import sys
 import time
 from typing import Any, Mapping
 
@@ -33,7 +35,7 @@ from viz.details import agent_at, agent_details, hud_lines
 from viz.frame import Frame
 from viz.palette import HIGHLIGHT, HUD_TEXT
 from viz.renderer import FloorRenderer
-from viz.sdl import load_pygame
+from viz.sdl import has_display, load_pygame
 from viz.source import FrameSource, LiveSource, RecordedSource
 
 __all__ = ["Viewer", "SPEEDS"]
@@ -113,6 +115,9 @@ class Viewer:
         """Open the window (done for you by :meth:`show` and :meth:`run`)."""
         if self._open_flag:
             return
+        if sys.platform.startswith("linux") and not has_display() and not os.environ.get("SDL_VIDEODRIVER"):
+            # SDL would fall back to its invisible "offscreen" driver and run a window nobody sees
+            raise InputError("no display: set DISPLAY (or SDL_VIDEODRIVER), or use --snapshot/--frames")
         pygame = load_pygame()
         try:
             pygame.display.init()
