@@ -92,7 +92,8 @@ def make_frames(layout, n: int, count: int, seed: int = 0) -> list[Frame]:
     frames = []
     for t in range(count):
         frames.append(Frame(step=t, positions=pos[t], states=states, kinds=kinds, headings=headings[t],
-                            goals=pos[t + HORIZON - 1], paths=np.ascontiguousarray(pos[t:t + HORIZON].transpose(1, 0, 2)),
+                            goals=pos[t + HORIZON - 1],
+                            paths=np.ascontiguousarray(pos[t:t + HORIZON].transpose(1, 0, 2)),
                             tote_fill=fill, hud={"orders_backlog": 100, "orders_shipped": t}))
     return frames
 
@@ -172,7 +173,8 @@ def main(argv=None) -> int:
             naive = bench_naive(layout, frames, paths=paths, count=args.peer_frames)
             ours = bench_viewer(layout, frames, paths=paths, seconds=args.seconds)
             zoomed = bench_viewer(layout, frames, paths=paths, seconds=args.seconds / 2, zoom=6)
-            for name, res in (("robocore (fit)", ours), ("robocore (zoomed in)", zoomed), ("naive cell-by-cell", naive)):
+            cases = (("robocore (fit)", ours), ("robocore (zoomed in)", zoomed), ("naive cell-by-cell", naive))
+            for name, res in cases:
                 ratio = res["fps"] / naive["fps"]
                 rows.append({"agents": n, "paths": paths, "renderer": name, **res, "ratio_vs_naive": ratio})
                 print(f"{n:>7} {'on' if paths else 'off':>5} {name:<22} {res['cell_px']:>7} {res['fps']:>8.1f} "

@@ -279,7 +279,8 @@ class Viewer:
                 if self._slider_drag:
                     self._seek_to(ev.pos[0])
                 elif self._press is not None and ev.buttons[0]:
-                    if self._dragging or abs(ev.pos[0] - self._press[0]) + abs(ev.pos[1] - self._press[1]) > _CLICK_SLOP:
+                    moved = abs(ev.pos[0] - self._press[0]) + abs(ev.pos[1] - self._press[1])
+                    if self._dragging or moved > _CLICK_SLOP:
                         if not self._dragging:
                             dx, dy = ev.pos[0] - self._press[0], ev.pos[1] - self._press[1]
                         else:
@@ -416,4 +417,5 @@ class Viewer:
         pygame.draw.rect(target, (90, 96, 110), track)
         step = frame.step if frame is not None else 0
         x = track.x + int(round(track.w * (step / max(1, n - 1))))
-        pygame.draw.rect(target, (HIGHLIGHT if self.paused else HUD_TEXT), pygame.Rect(x - 3, rect.y + 2, 7, rect.h - 4))
+        knob = pygame.Rect(x - 3, rect.y + 2, 7, rect.h - 4)
+        pygame.draw.rect(target, HIGHLIGHT if self.paused else HUD_TEXT, knob)
