@@ -265,7 +265,8 @@ class Viewer:
             elif ev.type == pygame.WINDOWLEAVE:
                 self._mouse = (-1, -1)  # no tooltip while the pointer is outside
             elif ev.type == pygame.VIDEORESIZE:
-                self._on_resize(ev.w, ev.h)
+                surface = pygame.display.get_surface()
+                self._on_resize(*(surface.get_size() if surface is not None else (ev.w, ev.h)))
             elif ev.type == pygame.MOUSEWHEEL:
                 self.camera.zoom(1 if ev.y > 0 else -1, at=self._mouse)
             elif ev.type == pygame.MOUSEBUTTONDOWN and ev.button == 1:
