@@ -87,6 +87,8 @@ class Viewer:
         self.follow: int | None = None
         self.frame: Frame | None = None
         self.frames_drawn = 0
+        #: ``time.perf_counter()`` when the last picture was on screen (after the flip).
+        self.last_draw_time = 0.0
         self.renderer = FloorRenderer(layout)
         self.camera: Camera | None = None
         self._screen = None
@@ -392,6 +394,7 @@ class Viewer:
         pygame.display.flip()
         self._last_render = now
         self.frames_drawn += 1
+        self.last_draw_time = time.perf_counter()
 
     def _draw_tooltip(self, target, frame: Frame | None) -> None:
         if self._dragging or self._slider_drag:
