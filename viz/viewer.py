@@ -13,6 +13,7 @@ Two ways to drive it:
 
 Keys (both modes): space pause/resume, ``.`` single step, ``+``/``-`` speed,
 ``f`` fit the floor to the window, ``p`` planned paths and goals on/off,
+``h`` help (keys and the colour legend),
 arrows pan, Page Up/Page Down (or Ctrl with ``+``/``-``) zoom, ``q``/Esc quit.
 Recorded only: ``,`` step back, Home/End first/last step. Mouse: wheel zooms
 at the pointer, drag pans, hovering an agent or a station shows its details,
@@ -38,7 +39,7 @@ from viz.renderer import FloorRenderer
 from viz.sdl import has_display, load_pygame
 from viz.source import FrameSource, LiveSource, RecordedSource
 
-__all__ = ["Viewer", "SPEEDS"]
+__all__ = ["Viewer", "SPEEDS", "help_lines"]
 
 #: Speed steps for ``+``/``-``: steps of floor time per wall-clock second.
 #: In ``show`` mode one more step above the last means "as fast as the caller goes".
@@ -46,6 +47,34 @@ SPEEDS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 
 
 _SLIDER_H = 18
 _CLICK_SLOP = 4  # pixels a press may move and still be a click
+
+
+_KEYS = (
+    ("space", "pause / resume"),
+    (".", "single step"),
+    (",", "step back"),
+    ("+ / -", "faster / slower"),
+    ("wheel, PgUp / PgDn", "zoom"),
+    ("arrows, drag", "pan"),
+    ("f", "fit to window"),
+    ("p", "paths and goals"),
+    ("Home / End", "first / last step"),
+    ("click agent", "follow it"),
+    ("h", "this help"),
+    ("q, Esc", "quit"),
+)
+
+
+def help_lines(*, recorded: bool) -> list:
+    """The help panel: keys, then the legend of state colours and agent shapes."""
+    from robocore.agents import AgentState
+    from viz.palette import STATE_COLOURS
+
+    lines: list = [f"{k}: {v}" for k, v in _KEYS if recorded or k not in (",", "Home / End")]
+    lines.append("robots are squares, humans diamonds; colour = state:")
+    for s in AgentState:
+        lines.append((s.name.lower().replace("_", " "), tuple(int(v) for v in STATE_COLOURS[s])))
+    return lines
 
 
 class Viewer:
@@ -84,6 +113,7 @@ class Viewer:
         self.report: dict = dict(report or {})
         self.fps_cap = int(fps)
         self.paused = False
+        self.show_help = False
         self.follow: int | None = None
         self.frame: Frame | None = None
         self.frames_drawn = 0
@@ -324,6 +354,8 @@ class Viewer:
             self.camera.fit()
         elif key == pygame.K_p:
             self.show_paths = not self.show_paths
+        elif key in (pygame.K_h, pygame.K_SLASH, pygame.K_QUESTION):
+            self.show_help = not self.show_help
         elif key == pygame.K_HOME and self._recorded is not None:
             self._seek = 0
         elif key == pygame.K_END and self._recorded is not None:
@@ -387,6 +419,9 @@ class Viewer:
         if self.follow is not None:
             lines.append("following " + (frame.agent_name(self.follow) if frame is not None else ""))
         self.renderer.draw_panel(target, lines)
+        if self.show_help:
+            self.renderer.draw_panel(target, help_lines(recorded=self._recorded is not None),
+                                     pos=(target.get_width(), 8), size=16)
         self._draw_tooltip(target, frame)
         self._draw_slider(target, frame)
         if self._canvas is not None:
