@@ -145,6 +145,10 @@ def test_run_replays_with_slider_and_keys(tmp_path):
         assert abs(v.frame.step - 20) <= 1
         with pytest.raises(IndexError):
             v.run(src, start=41)
+        _key(pygame.K_q)
+        v.run(src)  # returns when the user quits, and closes the window
+        assert not v.is_open
+        v.run(src)  # returns at once
     finally:
         v.close()
 

@@ -133,6 +133,7 @@ class Viewer:
         self._step_request = 0
         self._seek: int | None = None
         self._recorded: RecordedSource | None = None
+        self._index = 0
         self._last_render = 0.0
         self._last_release = 0.0
         self._fps = 0.0
@@ -235,21 +236,29 @@ class Viewer:
     def run(self, source: FrameSource, *, start: int | None = None, max_frames: int | None = None) -> None:
         """Show ``source`` until the user quits (or ``max_frames`` frames have been drawn).
 
-        A recorded source starts at frame ``start`` (default 0) and plays at
-        the current speed, stopping on its last frame; a live source shows the
-        newest frame pushed. Raises ``IndexError`` if ``start`` is out of range.
+        A recorded source starts at frame ``start`` (default 0, or where the
+        previous ``run`` of the same source stopped) and plays at the current
+        speed, stopping on its last frame; a live source shows the newest frame
+        pushed. When the user quits, the window closes and ``run`` returns
+        (later calls return at once). Raises ``IndexError`` if ``start`` is out
+        of range.
         """
+        if self._closed:
+            return
         self.report = dict(source.report) or self.report
         if isinstance(source, RecordedSource):
             n = len(source)
             if start is not None:
                 t = float(start)
-            elif self._recorded is source and self.frame is not None:
-                t = float(self.frame.step)  # resume where the last run() left off
+            elif self._recorded is source:
+                t = float(self._index)  # resume where the last run() left off
             else:
                 t = 0.0
             if not 0 <= t < n:
                 raise IndexError(f"step {int(t)} out of range 0..{n - 1}")
+            if self._recorded is None and self._open_flag:
+                self._recorded = source
+                self._on_resize(*self._screen.get_size())  # make room for the slider
             self._recorded = source
             if self.speed is None:
                 self.speed = SPEEDS[-1]
@@ -258,7 +267,8 @@ class Viewer:
         at_end = isinstance(source, RecordedSource) and self.paused and t >= len(source) - 1
         while max_frames is None or self.frames_drawn - drawn_at_start < max_frames:
             if not self._events():
-                break
+                self.close()
+                return
             dt = self._clock.tick(self.fps_cap) / 1000.0
             if isinstance(source, RecordedSource):
                 n = len(source)
@@ -275,7 +285,8 @@ class Viewer:
                     t = float(n - 1)
                     self.paused = True
                 at_end = t >= n - 1 and self.paused
-                self.frame = source.frame(int(t))
+                self._index = int(t)
+                self.frame = source.frame(self._index)
                 self.report = dict(source.report)
             elif isinstance(source, LiveSource):
                 got = source.poll()
