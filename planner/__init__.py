@@ -7,16 +7,17 @@ kernels compile (or load from cache) on first use, and OR-Tools is imported
 inside the functions that need it.
 """
 
+from planner.astar import GridSearcher, astar_length, astar_path
+from planner.cartonize import cartonize, cheapest_carton, fit_items
 from planner.distance import UNREACHABLE, bfs_distances, distance_table
+from planner.distcache import CacheStats, DistanceCache
+from planner.mapf import LifelongPlanner, PlannerStats, SolveIncomplete, solve
+from planner.spacetime import NEVER, ReservationTable, SpaceTimeSearcher, spacetime_astar
 from planner.validate import PlanError, is_valid_paths, validate_paths, validate_plan, validate_plan_file
 
 __all__ = [
-    "UNREACHABLE",
-    "PlanError",
-    "bfs_distances",
-    "distance_table",
-    "is_valid_paths",
-    "validate_paths",
-    "validate_plan",
-    "validate_plan_file",
+    "CacheStats", "DistanceCache", "GridSearcher", "LifelongPlanner", "NEVER", "PlanError", "PlannerStats",
+    "ReservationTable", "SolveIncomplete", "SpaceTimeSearcher", "UNREACHABLE", "astar_length", "astar_path",
+    "bfs_distances", "cartonize", "cheapest_carton", "distance_table", "fit_items", "is_valid_paths", "solve",
+    "spacetime_astar", "validate_paths", "validate_plan", "validate_plan_file",
 ]

@@ -13,7 +13,19 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_DATA = (REPO.parent / "shared" / "data").resolve()
+
+def _find_shared_data() -> Path:
+    """``$ROBOCORE_SHARED_DATA``, else the first ``shared/data`` beside the
+    repository or one level up (helper worktrees live in ``/work/wt/<name>``)."""
+    if os.environ.get("ROBOCORE_SHARED_DATA"):
+        return Path(os.environ["ROBOCORE_SHARED_DATA"]).resolve()
+    for base in (REPO.parent, REPO.parent.parent):
+        if (base / "shared" / "data").is_dir():
+            return (base / "shared" / "data").resolve()
+    return (REPO.parent / "shared" / "data").resolve()
+
+
+SHARED_DATA = _find_shared_data()
 
 
 @pytest.fixture(scope="session")

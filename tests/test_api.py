@@ -5,9 +5,30 @@ import importlib
 import pytest
 
 EXPECTED = {
-    "robocore": {"CellKind", "Coord", "DIRECTIONS", "Grid", "InputError", "Layout", "Location", "Slot", "Zone"},
-    "planner": {"UNREACHABLE", "PlanError", "bfs_distances", "distance_table", "is_valid_paths", "validate_paths",
-                "validate_plan", "validate_plan_file"},
+    "robocore": {
+        "CellKind", "Coord", "DIRECTIONS", "Grid", "InputError", "Layout", "Location", "Slot", "Zone",
+        "Address", "Event", "InvariantError", "Ledger", "LineRecord", "Order", "OrderLine", "OrderRecord",
+        "OrderSummary", "OutboxMessage", "Pick", "PickTask", "Reservation", "Sku", "State", "StockRow", "Substitute",
+        "Warehouse", "demo_catalog", "demo_warehouses", "stock_layout", "validate_order",
+        "Carrier", "CarrierEvent", "CarrierEventKind", "CarrierSimulator", "Carton", "DEFAULT_CARRIERS",
+        "DEFAULT_CARTONS", "DEFAULT_SERVICES", "Item", "Label", "Notification", "NotificationKind", "PackResult",
+        "PackingError", "Parcel", "Placement", "Service", "ServiceChoice", "ServiceLevel", "choose_service",
+        "label_png", "label_zpl", "notification_for_event", "promise_date", "tracking_number",
+        "valid_tracking_number", "verify_packing",
+    },
+    "planner": {
+        "UNREACHABLE", "PlanError", "bfs_distances", "distance_table", "is_valid_paths", "validate_paths",
+        "validate_plan", "validate_plan_file",
+        "GridSearcher", "astar_length", "astar_path", "NEVER", "ReservationTable", "SpaceTimeSearcher",
+        "spacetime_astar",
+        "cartonize", "cheapest_carton", "fit_items",
+        "CacheStats", "DistanceCache", "LifelongPlanner", "PlannerStats", "SolveIncomplete", "solve",
+    },
+    "maps": {
+        "LorrProblem", "ScenRow", "bundled_layouts", "check_scen", "load_layout", "load_problem", "parse_map",
+        "parse_scen", "read_layout_json", "read_map", "read_scen", "save_layout", "save_problem",
+        "write_layout_json", "write_map", "write_scen",
+    },
 }
 
 

@@ -25,6 +25,11 @@ __all__ = ["main", "build_parser"]
 COMMAND_MODULES: tuple[str, ...] = (
     "map_cmd",
     "forecast_cmd",
+    "path_cmd",
+    "order_cmd",
+    "stock_cmd",
+    "view_cmd",
+    "mapf_cmd",
 )
 
 

@@ -17,6 +17,10 @@ def register(sub) -> None:
     info.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     info.set_defaults(handler=_info)
 
+    from robocore.cli.view_cmd import register_map_render
+
+    register_map_render(msub)
+
 
 def _info(args: argparse.Namespace) -> int:
     from maps import load_layout
