@@ -16,7 +16,7 @@ import numpy as np
 
 from robocore.errors import InputError
 
-__all__ = ["DemandHistory", "read_demand_csv", "demand_history"]
+__all__ = ["DemandHistory", "read_demand_csv", "demand_history", "ledger_demand_history"]
 
 
 @dataclass(frozen=True)
@@ -107,3 +107,18 @@ def read_demand_csv(path) -> DemandHistory:
     if not records:
         raise InputError("no demand rows after the header", source=source)
     return demand_history(records)
+
+
+def ledger_demand_history(path) -> DemandHistory:
+    """The daily demand history of a ledger file (see ``Ledger.demand_rows``).
+
+    Raises :class:`InputError` if the file is missing, not a ledger, or holds
+    no orders yet.
+    """
+    from robocore.ledger import Ledger
+
+    with Ledger.open_existing(path) as ledger:
+        rows = ledger.demand_rows()
+    if not rows:
+        raise InputError("the ledger holds no orders to forecast from", source=str(path))
+    return demand_history((sku, dt.date.fromisoformat(day), qty) for sku, day, qty in rows)

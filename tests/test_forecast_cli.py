@@ -84,3 +84,45 @@ def test_missing_file_and_bad_flags(tmp_path, demand_csv):
     assert proc.returncode == 2 and "--horizon" in proc.stderr
     proc = _run("--history", str(demand_csv), "--sku", "ZZZ")
     assert proc.returncode == 2 and "'ZZZ'" in proc.stderr
+
+
+def test_forecast_from_a_ledger_history(tmp_path):
+    import datetime as dt
+
+    from robocore import Address, Ledger, Order, OrderLine, Warehouse, demo_catalog
+
+    db = tmp_path / "ledger.sqlite"
+    skus = demo_catalog(3, seed=1)
+    with Ledger(db) as led:
+        led.add_warehouse(Warehouse("WH-1", "north"))
+        led.add_skus(skus)
+        d0 = dt.datetime(2026, 1, 5, 9, 0)
+        for d in range(60):
+            day = d0 + dt.timedelta(days=d)
+            # SKU 0: 3 units every day; SKU 1: 6 units every other day
+            led.submit(Order(f"A{d}", "c", Address(region="north"), (OrderLine(skus[0].id, 3),)), at=day)
+            if d % 2 == 0:
+                led.submit(Order(f"B{d}", "c", Address(region="north"), (OrderLine(skus[1].id, 6),)), at=day)
+        # a rejected order is not demand
+        led.submit(Order("BAD", "c", Address(region="north"), (OrderLine(skus[2].id, -1),)),
+                   reject_invalid=True, at=d0)
+        assert [r for r in led.demand_rows() if r[0] == skus[2].id] == []
+        led.check_invariants()
+    proc = _run("--db", str(db), "--horizon", "7", "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["start_date"] == "2026-03-06"
+    by = {f["sku"]: f for f in out["forecasts"]}
+    assert set(by) == {skus[0].id, skus[1].id}
+    assert np.allclose(by[skus[0].id]["mean"], 3.0, atol=0.2)
+    assert abs(np.mean(by[skus[1].id]["mean"]) - 3.0) < 1.0
+
+
+def test_forecast_from_a_missing_or_empty_ledger(tmp_path):
+    proc = _run("--db", str(tmp_path / "none.sqlite"))
+    assert proc.returncode == 2 and "ledger file not found" in proc.stderr
+    from robocore import Ledger
+
+    Ledger(tmp_path / "empty.sqlite").close()
+    proc = _run("--db", str(tmp_path / "empty.sqlite"))
+    assert proc.returncode == 2 and "no orders" in proc.stderr
