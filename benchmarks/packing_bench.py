@@ -5,10 +5,12 @@ accessories, mugs, upright bottles, shoe boxes, electronics, toys, small
 appliances; 1-5 lines, quantities 1-3) and packed into the default carton
 catalogue by
 
-* ``cartonize``: :func:`planner.cartonize.cartonize` (Numba extreme-point kernel);
-* ``cartonize-py``: the same solver with the kernel run as plain Python
-  (``_ep_pack.py_func``), on the first ``--py-orders`` orders, to show what
-  Numba buys;
+* ``cartonize``: :func:`planner.cartonize.cartonize` (Numba extreme-point kernel),
+  its cross-order cache of single-carton answers warm as in a shift;
+* ``cartonize (cold cache)``: the same with that cache emptied before each order;
+* ``cartonize-py``: the same solver, cold cache, with the kernel run as plain
+  Python (``py_func`` of each Numba kernel), on the first ``--py-orders`` orders, against
+  ``cartonize (same orders)``, to show what Numba buys;
 * ``... bulk``: both again on ``--bulk-orders`` B2B-size orders (8-15 lines,
   about 15 units), where the kernel's share of the time is larger;
 * ``one-per-item``: every unit alone in the cheapest carton it fits;
@@ -24,6 +26,7 @@ Fill rate = total item volume / total carton volume. Run:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import random
@@ -100,7 +103,10 @@ def one_per_item(items: list[Item]) -> tuple[float, int, int]:
     return cost, len(items), vol
 
 
-def run_cartonize(orders: list[list[Item]]) -> dict:
+def run_cartonize(orders: list[list[Item]], *, cold_each_order: bool = False) -> dict:
+    """Pack every order; the solver's cross-order cache starts empty (and is
+    emptied before each order with ``cold_each_order``)."""
+    cz._cheapest_single.cache_clear()
     cost = 0.0
     parcels = 0
     cvol = 0
@@ -108,6 +114,8 @@ def run_cartonize(orders: list[list[Item]]) -> dict:
     split = 0
     ms = []
     for items in orders:
+        if cold_each_order:
+            cz._cheapest_single.cache_clear()
         t0 = time.perf_counter()
         res = cartonize(items)
         ms.append((time.perf_counter() - t0) * 1000)
@@ -185,19 +193,32 @@ def run_py3dbp(orders: list[list[Item]]) -> dict | None:
             "ms_max": round(max(ms), 3), "note": "ignores upright-only; rotation rules are py3dbp's own"}
 
 
-def kernel_timing(orders: list[list[Item]], kernel) -> dict:
+KERNELS = ("_ep_pack_many", "_ep_pack", "_project")
+
+
+@contextlib.contextmanager
+def python_kernels():
+    """Run the cartonization kernels as plain Python (their ``py_func``) inside the block."""
+    saved = {k: getattr(cz, k) for k in KERNELS}
+    for k, fn in saved.items():
+        setattr(cz, k, fn.py_func)
+    try:
+        yield
+    finally:
+        for k, fn in saved.items():
+            setattr(cz, k, fn)
+
+
+def kernel_timing(orders: list[list[Item]]) -> dict:
     """ms per heuristic fit test (all orderings) of each order into carton L2, Numba vs plain Python."""
     box = next(c for c in DEFAULT_CARTONS if c.id == "L2").dims
     out = {}
-    for name, fn in (("numba", kernel), ("python", kernel.py_func)):
-        cz._ep_pack = fn
-        try:
+    for name in ("numba", "python"):
+        with python_kernels() if name == "python" else contextlib.nullcontext():
             t0 = time.perf_counter()
             for items in orders:
                 cz._heuristic_fit(items, box)
             out[name] = round((time.perf_counter() - t0) * 1000 / len(orders), 4)
-        finally:
-            cz._ep_pack = kernel
     return out
 
 
@@ -213,21 +234,15 @@ def main(argv: list[str] | None = None) -> int:
     orders = make_orders(args.orders, args.seed)
     cartonize(orders[0])  # Numba compile / cache load, outside the timing
     rows = {"cartonize": run_cartonize(orders)}
-    kernel = cz._ep_pack
-    cz._ep_pack = kernel.py_func
-    try:
-        rows["cartonize-py"] = run_cartonize(orders[: args.py_orders])
-    finally:
-        cz._ep_pack = kernel
-    rows["cartonize (same orders)"] = run_cartonize(orders[: args.py_orders])
-    kernel_ms = kernel_timing(orders[: args.py_orders], kernel)
+    rows["cartonize (cold cache)"] = run_cartonize(orders, cold_each_order=True)
+    with python_kernels():
+        rows["cartonize-py"] = run_cartonize(orders[: args.py_orders], cold_each_order=True)
+    rows["cartonize (same orders)"] = run_cartonize(orders[: args.py_orders], cold_each_order=True)
+    kernel_ms = kernel_timing(orders[: args.py_orders])
     bulk = make_orders(args.bulk_orders, args.seed + 1, bulk=True)
-    rows["cartonize bulk"] = run_cartonize(bulk)
-    cz._ep_pack = kernel.py_func
-    try:
-        rows["cartonize-py bulk"] = run_cartonize(bulk)
-    finally:
-        cz._ep_pack = kernel
+    rows["cartonize bulk"] = run_cartonize(bulk, cold_each_order=True)
+    with python_kernels():
+        rows["cartonize-py bulk"] = run_cartonize(bulk, cold_each_order=True)
     rows["one-per-item"] = run_naive(orders)
     p3 = run_py3dbp(orders)
     if p3 is not None:
@@ -242,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{r['fill_rate']:>7.3f}{r['ms_per_order']:>10.3f}{r['ms_p99']:>8.2f}")
     c = rows["cartonize"]
     ratios = {
+        "cache_speedup": round(rows["cartonize (cold cache)"]["ms_per_order"] / c["ms_per_order"], 2),
         "cost_vs_one_per_item": round(c["cost"] / base["cost"], 4),
         "parcels_vs_one_per_item": round(c["parcels"] / base["parcels"], 4),
         "fill_vs_one_per_item": round(c["fill_rate"] / base["fill_rate"], 3),
