@@ -249,11 +249,13 @@ def main(argv: list[str] | None = None) -> int:
         rows["py3dbp"] = p3
 
     base = rows["one-per-item"]
-    head = f"{'policy':<24}{'orders':>7}{'units':>7}{'parcels':>8}{'cost EUR':>10}{'EUR/order':>10}{'fill':>7}{'ms/order':>10}{'p99 ms':>8}"
+    head = (f"{'policy':<24}{'orders':>7}{'units':>7}{'parcels':>8}{'cost EUR':>10}{'EUR/order':>10}{'fill':>7}"
+            f"{'ms/order':>10}{'p99 ms':>8}")
     print(head)
     print("-" * len(head))
     for name, r in rows.items():
-        print(f"{name:<24}{r['orders']:>7}{r['units']:>7}{r['parcels']:>8}{r['cost']:>10.2f}{r['cost_per_order']:>10.3f}"
+        print(f"{name:<24}{r['orders']:>7}{r['units']:>7}{r['parcels']:>8}{r['cost']:>10.2f}"
+              f"{r['cost_per_order']:>10.3f}"
               f"{r['fill_rate']:>7.3f}{r['ms_per_order']:>10.3f}{r['ms_p99']:>8.2f}")
     c = rows["cartonize"]
     ratios = {
@@ -266,7 +268,8 @@ def main(argv: list[str] | None = None) -> int:
         "kernel_ms_numba": kernel_ms["numba"],
         "kernel_ms_python": kernel_ms["python"],
         "kernel_speedup": round(kernel_ms["python"] / kernel_ms["numba"], 1),
-        "numba_speedup_bulk": round(rows["cartonize-py bulk"]["ms_per_order"] / rows["cartonize bulk"]["ms_per_order"], 2),
+        "numba_speedup_bulk": round(rows["cartonize-py bulk"]["ms_per_order"]
+                                    / rows["cartonize bulk"]["ms_per_order"], 2),
     }
     print()
     for k, v in ratios.items():

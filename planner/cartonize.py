@@ -548,7 +548,9 @@ def cartonize(
         if not any(_fits_alone(it, c) for c in cat):
             l, w, h = it.dims
             up = ", upright only" if it.upright_only else ""
-            raise InputError(f"item '{it.sku}' ({l} x {w} x {h} mm, {it.weight:g} kg{up}) fits no carton in the catalogue")
+            raise InputError(
+                f"item '{it.sku}' ({l} x {w} x {h} mm, {it.weight:g} kg{up}) fits no carton in the catalogue"
+            )
     if not items:
         return PackResult((), 0.0, 0.0, 0, 0)
     s = _Solver(cat, float(per_parcel_cost), exact)
@@ -671,5 +673,8 @@ def _split_ffd(items: list[Item], s: _Solver) -> list[tuple[Carton, list[Placeme
     if all(a is not None for a in alone):
         alone_cost = sum(a[0].cost + s.per_parcel_cost for a in alone)  # type: ignore[index]
         if alone_cost < split_cost:
-            return [(a[0], [Placement(i, a[1][0].position, a[1][0].dims)]) for i, a in enumerate(alone)]  # type: ignore[index]
+            return [
+                (a[0], [Placement(i, a[1][0].position, a[1][0].dims)])  # type: ignore[index]
+                for i, a in enumerate(alone)
+            ]
     return out
