@@ -14,8 +14,11 @@ catalogue by
 * ``... bulk``: both again on ``--bulk-orders`` B2B-size orders (8-15 lines,
   about 15 units), where the kernel's share of the time is larger;
 * ``one-per-item``: every unit alone in the cheapest carton it fits;
-* ``py3dbp``: the PyPI ``py3dbp`` packer (cheapest single carton it reports as
-  fitting everything, else one-per-item), when it is installed.
+* ``py3dbp``: the PyPI ``py3dbp`` packer (1.1.2), when it is installed: the
+  cheapest single carton it packs everything into, else one unit per carton.
+  Its packings are run through ``verify_packing`` too; a claimed packing that
+  fails (py3dbp knows no upright-only items) does not count and is reported
+  as ``invalid_claims``.
 
 Every ``cartonize`` result is checked with :func:`robocore.packing.verify_packing`.
 Fill rate = total item volume / total carton volume. Run:
@@ -151,29 +154,56 @@ def run_naive(orders: list[list[Item]]) -> dict:
             "ms_max": round(max(ms), 3)}
 
 
-def run_py3dbp(orders: list[list[Item]]) -> dict | None:
+def _py3dbp_single(items: list[Item], carton) -> tuple[bool, bool]:
+    """(py3dbp claims a fit, and that packing passes ``verify_packing``)."""
+    from py3dbp import Bin, Item as PItem, Packer
+
+    from robocore.packing import PackingError, PackResult, Parcel, Placement
+
+    packer = Packer()
+    packer.add_bin(Bin(carton.id, carton.dims[0], carton.dims[1], carton.dims[2], carton.max_weight))
+    for k, it in enumerate(items):
+        packer.add_item(PItem(str(k), it.dims[0], it.dims[1], it.dims[2], it.weight))
+    packer.pack(bigger_first=True)
+    b = packer.bins[0]
+    if b.unfitted_items or len(b.items) != len(items):
+        return False, False
+    placements = tuple(
+        Placement(int(pi.name), tuple(int(v) for v in pi.position), tuple(int(v) for v in pi.get_dimension()))
+        for pi in b.items
+    )
+    iv = sum(it.volume for it in items)
     try:
-        from py3dbp import Bin, Item as PItem, Packer
+        verify_packing(PackResult((Parcel(carton, placements),), carton.cost, iv / carton.volume), items)
+    except PackingError:
+        return True, False
+    return True, True
+
+
+def run_py3dbp(orders: list[list[Item]]) -> dict | None:
+    """py3dbp as a peer: the cheapest single carton it packs everything into, checked
+    with ``verify_packing`` (a claimed packing that fails the check does not count),
+    else one unit per carton."""
+    try:
+        import py3dbp  # noqa: F401
     except ImportError:
         return None
     cost = 0.0
     parcels = 0
     cvol = 0
     ivol = 0
+    invalid = 0
     ms = []
     cat = sorted(DEFAULT_CARTONS, key=lambda c: (c.cost, c.volume))
     for items in orders:
         t0 = time.perf_counter()
         chosen = None
         for c in cat:
-            if sum(it.weight for it in items) > c.max_weight:
+            if sum(it.weight for it in items) > c.max_weight or sum(it.volume for it in items) > c.volume:
                 continue
-            packer = Packer()
-            packer.add_bin(Bin(c.id, c.dims[0], c.dims[1], c.dims[2], c.max_weight))
-            for k, it in enumerate(items):
-                packer.add_item(PItem(f"{k}", it.dims[0], it.dims[1], it.dims[2], it.weight))
-            packer.pack()
-            if not packer.bins[0].unfitted_items:
+            claimed, valid = _py3dbp_single(items, c)
+            invalid += claimed and not valid
+            if valid:
                 chosen = c
                 break
         if chosen is not None:
@@ -190,7 +220,7 @@ def run_py3dbp(orders: list[list[Item]]) -> dict | None:
     return {"orders": len(orders), "units": sum(map(len, orders)), "parcels": parcels, "split_orders": None,
             "cost": round(cost, 2), "cost_per_order": round(cost / len(orders), 4), "fill_rate": round(ivol / cvol, 4),
             "ms_per_order": round(statistics.fmean(ms), 3), "ms_p99": round(sorted(ms)[int(0.99 * (len(ms) - 1))], 3),
-            "ms_max": round(max(ms), 3), "note": "ignores upright-only; rotation rules are py3dbp's own"}
+            "ms_max": round(max(ms), 3), "invalid_claims": invalid}
 
 
 KERNELS = ("_ep_pack_many", "_ep_pack", "_project")
@@ -276,6 +306,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{k}: {v}")
     if p3 is None:
         print("py3dbp: not installed (optional peer), skipped")
+    else:
+        ratios["cost_vs_py3dbp"] = round(c["cost"] / p3["cost"], 4)
+        ratios["fill_vs_py3dbp"] = round(c["fill_rate"] / p3["fill_rate"], 3)
+        print(f"cost_vs_py3dbp: {ratios['cost_vs_py3dbp']}")
+        print(f"fill_vs_py3dbp: {ratios['fill_vs_py3dbp']}")
+        print(f"py3dbp packings that failed verify_packing: {p3['invalid_claims']}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"seed": args.seed, "orders": args.orders, "cartons": [c.id for c in DEFAULT_CARTONS],
