@@ -6,21 +6,27 @@ Three layers:
    extreme-point first-fit heuristic (Crainic, Perboli and Tadei 2008) as a
    Numba kernel: items are taken in a fixed order, each is put at the lowest
    (z, then y, then x) extreme point where one of its allowed orientations
-   fits without overlap, preferring the flattest orientation; each placement
-   adds its three outer corners and their projections back onto the walls or
-   the boxes below/behind/beside as new extreme points. Four item orders are
-   tried (volume, height, footprint and longest side, each decreasing). When
-   all four fail and the order is small, an exact search decides: a depth-first
-   search over *normal patterns* (every coordinate a sum of other items'
-   extents, which loses no packing; Herz 1972, Christofides and Whitlock 1977)
-   that fills the lowest empty cell of the induced grid with an item or
-   declares it waste, under a node budget.
+   fits without overlap; each placement adds its three outer corners and
+   their projections back onto the walls or the boxes below/behind/beside as
+   new extreme points. Four item orders (volume, height, footprint and
+   longest side, each decreasing) times two orientation rules (flattest
+   first; longest along x first) are tried in one kernel call. When all miss
+   on at most :data:`EXACT_FIT_ITEMS` items, a pairwise test rejects sets in
+   which two items cannot sit side by side along any axis, and otherwise an
+   exact search decides: a depth-first search over *normal patterns* (every
+   coordinate a sum of other items' extents, which loses no packing; Herz
+   1972, Christofides and Whitlock 1977) that fills the lowest empty cell of
+   the induced grid with an item or declares it waste, within
+   :data:`EXACT_FIT_CELLS` cells and :data:`EXACT_FIT_NODES` nodes.
 2. **Cheapest single carton** for a set: cartons in cost order, skipping those
    that cannot work by weight, volume or the largest item, until one fits.
+   The answer is a pure function of the item multiset and the catalogue and
+   is cached across orders.
 3. **Cheapest carton set** for an order: the single-carton answer, and for up to
    ``exact_split_items`` items an exact set-partition search (dynamic
    programming over subsets with lower-bound pruning) that also finds splits
-   cheaper than one big box; beyond that, first-fit-decreasing into parcels.
+   cheaper than one big box; beyond that, first-fit-decreasing into parcels,
+   compared with one box and with one unit per box.
 
 An item that fits no carton on its own raises :class:`robocore.errors.InputError`.
 Results are :class:`robocore.packing.PackResult` values; check them with
