@@ -2,10 +2,6 @@
 
 This package holds the domain: the floor grid and layouts, orders, the
 inventory ledger, packing, shipping, events, config and the ``robocore`` CLI.
-
-``robocore.Address`` is the order's ship-to address (``robocore.orders``);
-``robocore.shipping.Address`` is the carrier-side address used to rate and
-label a parcel.
 """
 
 from robocore.carrier_events import CarrierEvent, CarrierEventKind, CarrierSimulator

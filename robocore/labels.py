@@ -19,7 +19,7 @@ from pathlib import Path
 
 from robocore.barcode import code128_widths
 from robocore.errors import InputError
-from robocore.shipping import Address, Service, zone
+from robocore.shipping import AddressLike, Service, region_of_address, zone
 
 __all__ = ["LABEL_DPI", "LABEL_SIZE", "Label", "label_png", "label_zpl"]
 
@@ -38,13 +38,16 @@ _QUIET = 10  # modules of white on each side of the barcode
 class Label:
     """What a shipping label says.
 
+    Addresses are any objects with ``name``, ``street``, ``postcode``, ``city``,
+    ``country`` and ``region`` (``robocore.orders.Address`` fits); the zone
+    comes from :func:`robocore.shipping.region_of_address`.
     ``weight_kg`` is the parcel's gross weight; ``parcel``/``parcels`` number
     the parcel within its order (1-based).
     """
 
     tracking: str
-    ship_from: Address
-    ship_to: Address
+    ship_from: AddressLike
+    ship_to: AddressLike
     service: Service
     weight_kg: float
     order_id: str
@@ -55,13 +58,13 @@ class Label:
     def lines(self) -> list[tuple[str, int, int, int]]:
         """Text lines as ``(text, x, y, height)`` in dots, shared by both renderings."""
         f, t, s = self.ship_from, self.ship_to, self.service
-        z = zone(f.postcode, t.postcode)
+        z = zone(region_of_address(f), region_of_address(t))
         m = _MARGIN
         return [
             ("FROM", m, 24, 24),
             (f.name, m, 52, 30),
             (f.street, m, 86, 30),
-            (f"{f.postcode} {f.city} {f.country}", m, 120, 30),
+            (f"{f.postcode} {f.city} {f.country}".strip(), m, 120, 30),
             ("TO", m, 196, 28),
             (t.name, m, 232, 52),
             (t.street, m, 292, 52),

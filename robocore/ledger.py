@@ -910,8 +910,7 @@ class Ledger:
             if state not in PAUSE_STATES:
                 raise InputError(f"order {order_id!r}: cannot resume from {state}: it is not on hold or in exception")
             back = db.execute("SELECT resume_state FROM orders WHERE id = ?", (order_id,)).fetchone()[0]
-            check_transition(order_id, state, back)
-            self._move(db, order_id, state, State(back), reason or "resumed", ts)
+            self._move(db, order_id, state, State(back), reason or "resumed", ts, resume_to=back)
             db.execute("UPDATE orders SET resume_state = NULL WHERE id = ?", (order_id,))
             return self._order(db, order_id)
 
@@ -1231,8 +1230,9 @@ class Ledger:
         return row
 
     @staticmethod
-    def _move(db, order_id: str, src: str, dst: State, reason: str, ts: str, *, keep_reason: bool = False) -> None:
-        check_transition(order_id, src, dst)
+    def _move(db, order_id: str, src: str, dst: State, reason: str, ts: str, *, keep_reason: bool = False,
+              resume_to: str | None = None) -> None:
+        check_transition(order_id, src, dst, resume_to=resume_to)
         db.execute("UPDATE orders SET state = ?, updated_at = ?" + (", reason = ?" if keep_reason else "")
                    + " WHERE id = ?", (dst.value, ts) + ((reason,) if keep_reason else ()) + (order_id,))
         db.execute("INSERT INTO events (order_id, at, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)",

@@ -79,7 +79,15 @@ def can_transition(src: str, dst: str) -> bool:
         return False
 
 
-def check_transition(order_id: str, src: str, dst: str) -> None:
-    """Raise :class:`InputError` unless ``src -> dst`` is allowed for ``order_id``."""
-    if not can_transition(src, dst):
+def check_transition(order_id: str, src: str, dst: str, *, resume_to: str | None = None) -> None:
+    """Raise :class:`InputError` unless ``src -> dst`` is allowed for ``order_id``.
+
+    From a pause state (``on_hold``, ``exception``) the only moves are to
+    ``cancelled`` and back to the state it was entered from, which the caller
+    passes as ``resume_to`` when resuming.
+    """
+    ok = can_transition(src, dst)
+    if ok and src in PAUSE_STATES and dst != State.CANCELLED:
+        ok = resume_to is not None and dst == resume_to
+    if not ok:
         raise InputError(f"order {order_id!r}: cannot go from {src} to {dst}")

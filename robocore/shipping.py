@@ -5,9 +5,10 @@ time; dates are :class:`datetime.date`. Weights are kg, rates euros.
 
 Zone model
 ----------
-Regions are postcode areas: the first digit of a five-digit postcode (as the
-German *Leitregionen* 0-9), or that digit alone. The zone between two regions
-grows with the distance between their digits::
+Regions are postcode areas 0-9: the first digit of a five-digit postcode (as
+the German *Leitregionen*), that digit alone, or a region name (see
+:func:`region_of`). The zone between two regions grows with the distance
+between their digits::
 
     |a - b|   0   1-2   3-5   6-9
     zone      1    2     3     4
@@ -30,14 +31,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Iterable
+import re
+import zlib
+from typing import Iterable, Protocol
 
 from robocore.errors import InputError
 
 __all__ = [
     "DEFAULT_CARRIERS",
     "DEFAULT_SERVICES",
-    "Address",
+    "AddressLike",
     "Carrier",
     "Service",
     "ServiceChoice",
@@ -47,6 +50,7 @@ __all__ = [
     "pickup_time",
     "promise_date",
     "region_of",
+    "region_of_address",
     "zone",
 ]
 
@@ -119,19 +123,15 @@ class Service:
         return round(self.base[zone - 1] + self.per_kg[zone - 1] * weight, 2)
 
 
-@dataclass(frozen=True)
-class Address:
-    """A postal address; ``postcode`` is five digits and its first digit is the region."""
+class AddressLike(Protocol):
+    """What shipping and labels read from an address (``robocore.orders.Address`` has it)."""
 
     name: str
     street: str
     postcode: str
     city: str
-    country: str = "DE"
-
-    @property
-    def region(self) -> str:
-        return region_of(self.postcode)
+    country: str
+    region: str
 
 
 ROBOPOST = Carrier("robopost", "RoboPost", "RP")
@@ -153,17 +153,42 @@ DEFAULT_SERVICES: tuple[Service, ...] = (
 )
 
 
+_LABEL_DIGITS = re.compile(r"^[A-Za-z][A-Za-z _-]*?(\d+)$")
+
+
 def region_of(code: str) -> str:
-    """The region digit of a postcode (``"10115"`` -> ``"1"``) or of a bare region digit.
+    """The region digit (``"0"``..``"9"``) of a postcode, a digit, or a region label.
+
+    ``"10115"`` -> ``"1"`` (first digit of a five-digit postcode); ``"7"`` ->
+    ``"7"``; a label ending in a number uses that number modulo 10
+    (``"region-3"`` -> ``"3"``, ``"region-12"`` -> ``"2"``); any other label
+    (``"north"``) maps to ``crc32(label) % 10``, stable across runs, so named
+    regions work without a table (equal names share a region).
 
     Raises
     ------
-    InputError: not a single digit or a five-digit postcode.
+    InputError: an empty code, or digits that are neither one digit nor a
+        five-digit postcode.
     """
     s = str(code).strip()
-    if not (s.isascii() and s.isdigit() and len(s) in (1, 5)):
+    if not s:
+        raise InputError("region: empty; expected a 5-digit postcode, a region digit 0-9 or a region name")
+    if s.isascii() and s.isdigit():
+        if len(s) in (1, 5):
+            return s[0]
         raise InputError(f"region: expected a postcode of 5 digits or a region digit 0-9, got {code!r}")
-    return s[0]
+    m = _LABEL_DIGITS.match(s)
+    if m:
+        return str(int(m.group(1)) % 10)
+    return str(zlib.crc32(s.lower().encode("utf-8")) % 10)
+
+
+def region_of_address(address: AddressLike) -> str:
+    """The region of an address: from its postcode if that is five digits, else from its ``region``."""
+    pc = str(getattr(address, "postcode", "") or "").strip()
+    if len(pc) == 5 and pc.isascii() and pc.isdigit():
+        return pc[0]
+    return region_of(getattr(address, "region", "") or pc)
 
 
 def zone(from_region: str, to_region: str) -> int:

@@ -61,3 +61,4 @@ def cheapest_single_brute(items: list[Item], cartons: list[Carton], *, unit: int
             return c
     return None
 
+

@@ -10,15 +10,17 @@ import pytest
 from robocore.barcode import code128_decode
 from robocore.errors import InputError
 from robocore.labels import LABEL_SIZE, Label, label_png, label_zpl
-from robocore.shipping import DEFAULT_SERVICES, Address
+from robocore.shipping import DEFAULT_SERVICES
 from robocore.tracking import tracking_number, valid_tracking_number
+from robocore.orders import Address as Addr
 
 SERVICE = DEFAULT_SERVICES[1]
 TRACKING = tracking_number(SERVICE.carrier, 1234567)
 LABEL = Label(
     tracking=TRACKING,
-    ship_from=Address("Robocore Fulfilment DC1", "Lagerstrasse 5", "14979", "Grossbeeren"),
-    ship_to=Address("Ada Lovelace", "Analytical Way 12", "80331", "Muenchen"),
+    ship_from=Addr(name="Robocore Fulfilment DC1", street="Lagerstrasse 5", postcode="14979", city="Grossbeeren",
+                   country="DE"),
+    ship_to=Addr(name="Ada Lovelace", street="Analytical Way 12", postcode="80331", city="Muenchen", country="DE"),
     service=SERVICE,
     weight_kg=2.345,
     order_id="A-17",
@@ -43,7 +45,7 @@ def test_zpl_structure():
 
 
 def test_zpl_escapes_control_characters():
-    evil = Label(**{**LABEL.__dict__, "ship_to": Address("A^XZ~JA_b", "s", "80331", "c")})
+    evil = Label(**{**LABEL.__dict__, "ship_to": Addr(name="A^XZ~JA_b", street="s", postcode="80331", city="c")})
     z = label_zpl(evil)
     assert "A_5EXZ_7EJA_5Fb" in z
     assert z.count("^XZ") == 1
@@ -77,6 +79,11 @@ def test_png_size_content_and_barcode(tmp_path):
             continue
     assert decoded == {TRACKING}
     assert valid_tracking_number(TRACKING)
+
+
+def test_zone_falls_back_to_the_region_label():
+    lab = Label(**{**LABEL.__dict__, "ship_to": Addr(name="B", region="region-1")})
+    assert "ZONE 1" in label_zpl(lab)
 
 
 def test_png_needs_png_suffix(tmp_path):

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from robocore.errors import InputError
+from robocore.orders import Address as Addr
 from robocore.shipping import (
     DEFAULT_SERVICES,
-    Address,
     Carrier,
     Service,
     ServiceLevel,
@@ -20,6 +20,7 @@ from robocore.shipping import (
     pickup_time,
     promise_date,
     region_of,
+    region_of_address,
     zone,
 )
 
@@ -46,13 +47,23 @@ def test_zone_table():
     assert [zone("1", str(d)) for d in range(10)] == [2, 1, 2, 2, 3, 3, 3, 4, 4, 4]
     assert zone("10115", "80331") == 4 and zone("10115", "12043") == 1
     assert region_of(" 80331 ") == "8"
-    assert Address("A", "Main St 1", "04109", "Leipzig").region == "0"
+    assert region_of("region-3") == "3" and region_of("region-12") == "2" and region_of("north 7") == "7"
+    assert region_of_address(Addr(postcode="04109", region="region-5")) == "0"
+    assert region_of_address(Addr(postcode="SW1A", region="region-5")) == "5"
 
 
-@pytest.mark.parametrize("bad", ["", "1234", "ABCDE", "123456", "x"])
+@pytest.mark.parametrize("bad", ["", "  ", "1234", "123456"])
 def test_bad_region_raises(bad):
     with pytest.raises(InputError, match="postcode"):
         zone(bad, "1")
+
+
+def test_named_regions_map_to_a_stable_digit():
+    import zlib
+
+    assert region_of("north") == str(zlib.crc32(b"north") % 10) == region_of(" North ")
+    assert zone("north", "north") == 1
+    assert region_of_address(Addr(region="south")) == region_of("south")
 
 
 def test_before_cutoff_ships_today():

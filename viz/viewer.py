@@ -205,7 +205,12 @@ class Viewer:
         self.report = dict(source.report) or self.report
         if isinstance(source, RecordedSource):
             n = len(source)
-            t = 0.0 if start is None else float(start)
+            if start is not None:
+                t = float(start)
+            elif self._recorded is source and self.frame is not None:
+                t = float(self.frame.step)  # resume where the last run() left off
+            else:
+                t = 0.0
             if not 0 <= t < n:
                 raise IndexError(f"step {int(t)} out of range 0..{n - 1}")
             self._recorded = source
@@ -213,6 +218,7 @@ class Viewer:
                 self.speed = SPEEDS[-1]
         self.open()
         drawn_at_start = self.frames_drawn
+        at_end = isinstance(source, RecordedSource) and self.paused and t >= len(source) - 1
         while max_frames is None or self.frames_drawn - drawn_at_start < max_frames:
             if not self._events():
                 break
@@ -225,10 +231,13 @@ class Viewer:
                     t = float(min(max(math.floor(t) + self._step_request, 0), n - 1))
                     self._step_request = 0
                 elif not self.paused:
+                    if at_end:  # resumed on the last frame: play again from the start
+                        t = 0.0
                     t += (self.speed or SPEEDS[-1]) * dt
                 if t >= n - 1:
                     t = float(n - 1)
                     self.paused = True
+                at_end = t >= n - 1 and self.paused
                 self.frame = source.frame(int(t))
                 self.report = dict(source.report)
             elif isinstance(source, LiveSource):
@@ -248,6 +257,8 @@ class Viewer:
             if ev.type == pygame.KEYDOWN:
                 if not self._key(ev):
                     return False
+            elif ev.type == pygame.WINDOWLEAVE:
+                self._mouse = (-1, -1)  # no tooltip while the pointer is outside
             elif ev.type == pygame.VIDEORESIZE:
                 self._on_resize(ev.w, ev.h)
             elif ev.type == pygame.MOUSEWHEEL:
@@ -344,10 +355,6 @@ class Viewer:
 
     # ----------------------------------------------------------------- drawing
     def _render(self, *, force: bool) -> None:
-        now = time.perf_counter()
-        if not force and now - self._last_render < 1.0 / self.fps_cap:
-            return
-        pygame = load_pygame()
         frame = self.frame
         if self.follow is not None and frame is not None:
             if self.follow < frame.n_agents:
@@ -355,6 +362,10 @@ class Viewer:
                 self.camera.centre_on(int(r), int(c))
             else:
                 self.follow = None
+        now = time.perf_counter()
+        if not force and now - self._last_render < 1.0 / self.fps_cap:
+            return
+        pygame = load_pygame()
         target = self._canvas if self._canvas is not None else self._screen
         self.renderer.draw(target, frame, self.camera, paths=self.show_paths, highlight=self.follow)
         self._render_times.append(now)

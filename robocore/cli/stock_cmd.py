@@ -161,7 +161,7 @@ def read_stock_files(paths: list[str]) -> dict:
         except OSError as err:
             raise InputError(f"cannot read: {err}", source=path) from None
         with fh:
-            reader = csv.reader(fh)
+            reader = csv.reader(fh, strict=True)
             try:
                 header = next(reader, None)
                 if header is None:
