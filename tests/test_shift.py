@@ -168,3 +168,19 @@ def test_run_view_headless(tmp_path):
              str(tmp_path / "v"), "--view", "--view-speed", "0", "--json", cwd=tmp_path)
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)["orders_received"] == 3
+
+
+@pytest.mark.slow
+def test_default_fleet_on_medium_for_an_hour():
+    """The default fleet and order stream on ``medium`` for an hour, the line
+    accounting proved every 60 steps and at the end, the ledger's invariants
+    at the end, zero collisions."""
+    res = run_shift(ShiftSpec(hours=1.0), check_every=60)
+    try:
+        r = res.report
+        assert r["collisions"] == 0 and r["stranded"] == 0
+        assert r["lines_per_hour"] > 300
+        assert r["orders_shipped"] > 0.5 * r["orders_received"]
+        res.controller.ledger.check_invariants()
+    finally:
+        res.close()
