@@ -3,12 +3,16 @@
 Two policies:
 
 ``batch`` (default)
-    The pick planner (``planner.pickplan.plan_tours``: savings batching,
-    local search, set partitioning, CP-SAT assignment, exact or local-search
-    routing) batches the oldest orders in the pool into tours for the idle
-    agents, within each agent's tote capacity (orders and volume) and zone.
-    Each agent takes the first of the tours the planner gives it; orders of
-    later tours stay in the pool for the next round.
+    The oldest orders of the pool are batched with the pick planner's
+    Clarke-Wright savings (``planner.batching.batch_savings`` over a
+    ``planner.pickplan.PickContext``: each cart's capacity in orders and
+    volume, each picker's zone) and each batch is routed exactly where the
+    router allows (``planner.pickplan.route_batch``); the batches with the
+    most lines go to the free agents nearest the depot, one tour per agent a
+    round. With ``improve=True`` the planner's full ``plan_tours`` runs
+    instead (local search, set partitioning, CP-SAT assignment); its phases
+    stop on wall-clock limits, so it is off by default to keep the same seed
+    giving the same shift.
 ``single``
     Pick-by-order: each idle agent takes the oldest order it can pick and
     visits its pick cells in S-shape order: aisle by aisle (pick cells
@@ -189,23 +193,25 @@ class TourAssigner:
         cells = np.array([a.cell for a in agents], dtype=np.int64)
         dsum = ctl.station_dist[:, cells].astype(np.int64).sum(axis=1)
         depot = g.coord(int(ctl.station_cells[int(np.argmin(dsum))]))
-        # keep only parts some agent can take (the planner raises on others)
         ctx = PickContext(g, orders, pick_agents, depot=depot, cache=self._caches)
-        tours = plan_tours(g, orders, pick_agents, depot=depot, time_limit_s=self.time_limit_s, seed=self.seed,
-                           improve=self.improve, context=ctx)
+        if self.improve:
+            tours = [(int(t.agent), t.orders, t.route, t.distance)
+                     for t in plan_tours(g, orders, pick_agents, depot=depot, time_limit_s=self.time_limit_s,
+                                         seed=self.seed, improve=True, context=ctx)]
+        else:
+            tours = self._savings_tours(ctl, ctx, pick_agents, depot)
         out = []
         taken: set[str] = set()
-        for tour in tours:
-            a = int(tour.agent)
+        for a, tour_orders, route, distance in tours:
             if any(x[0] == a for x in out):
                 continue  # one tour per agent per round; the rest go back to the pool
             by_cell: dict[int, list[int]] = {}
-            for pid in tour.orders:
+            for pid in tour_orders:
                 for t in tasks_of[pid]:
                     by_cell.setdefault(t.cell, []).append(t.id)
             stops = []
             seen = set()
-            for cell in tour.route:
+            for cell in route:
                 f = g.index(cell)
                 if f in by_cell and f not in seen:
                     seen.add(f)
@@ -213,8 +219,42 @@ class TourAssigner:
             missing = set(by_cell) - seen
             if missing:
                 raise RuntimeError(f"tour for agent {a} misses pick cells {sorted(missing)}")
-            taken.update(tour.orders)
+            taken.update(tour_orders)
             out.append((a, Job(stops=stops, station=-1,
-                               orders=tuple(dict.fromkeys(p.split("|")[0] for p in tour.orders)),
-                               distance=int(tour.distance))))
+                               orders=tuple(dict.fromkeys(p.split("|")[0] for p in tour_orders)),
+                               distance=int(distance))))
+        return out
+
+    def _savings_tours(self, ctl, ctx, pick_agents, depot) -> list[tuple[int, tuple, tuple, int]]:
+        """One tour per agent at most, from the pick planner's savings batches
+        (``planner.batching.batch_savings`` under each cart's capacity and
+        zone) routed by ``planner.pickplan.route_batch``: the batches with the
+        most lines go first, each to the free agent nearest the depot that may
+        take it. (The planner's own CP-SAT assignment balances several tours
+        per agent; here every agent takes one tour a round, so a greedy match
+        does the same job at a fraction of the cost.)"""
+        from planner.batching import batch_savings
+        from planner.pickplan import route_batch
+
+        g = self.grid
+        k = int(np.flatnonzero(ctl.station_cells == g.index(depot))[0])
+
+        def reach(pa):
+            a = int(pa.id)
+            table = ctl.station_dist_h if ctl.is_human[a] else ctl.station_dist
+            return int(table[k, g.index(pa.position)]), a
+        free = sorted(range(len(pick_agents)), key=lambda i: reach(pick_agents[i]))
+        batches = batch_savings(ctx.problem, dynamic=True)
+        batches = sorted(batches, key=lambda b: (-sum(ctx.lines[o] for o in b), min(b)))
+        out = []
+        for b in batches:
+            if not free:
+                break
+            feas = set(ctx.feasible_profiles(b))
+            ai = next((i for i in free if ctx.agent_profile[i] in feas), None)
+            if ai is None:
+                continue
+            free.remove(ai)
+            route, dist = route_batch(ctx, b, pick_agents[ai].kind)
+            out.append((int(pick_agents[ai].id), tuple(ctx.orders[o].id for o in b), route, int(dist)))
         return out
