@@ -284,7 +284,7 @@ class Controller:
     def _go_home(self, a: int) -> None:
         self._set_goal(a, int(self.homes[a]), S.IDLE)
 
-    def _holding_cells(self, k: int, *, near: int = 3, count: int = 24) -> list[int]:
+    def _holding_cells(self, k: int, *, near: int = 4, count: int = 24) -> list[int]:
         """Free floor cells at least ``near`` moves from station ``k``, nearest
         first, where agents queue for it (never slot access cells, stations,
         chargers or cells next to another station)."""
@@ -314,6 +314,10 @@ class Controller:
                 continue
             if (i == 0 and free) or not waits:
                 goal = cell
+            elif self.is_human[a]:
+                # robots cannot push a waiting human aside: humans wait at their
+                # parking cell (off the robots' lanes), not beside the station
+                goal = int(self.homes[a])
             else:
                 goal = waits[(i - 1 if free else i) % len(waits)]
             if self.goals[a] != goal:

@@ -193,10 +193,10 @@ def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = N
     ledger = Ledger(db)
     ledger.add_warehouse(Warehouse(id=WAREHOUSE, region="region-1", handling_days=0, cost=2.0), at=spec.start)
     skus = demo_catalog(spec.skus, seed=spec.seed)
-    stocked = stock_layout(ledger, WAREHOUSE, layout, skus, seed=spec.seed, at=spec.start)
-    stocked_ids = list(dict.fromkeys(sku for _, sku, _ in stocked))
-    rng = np.random.default_rng([spec.seed, 17])
-    rng.shuffle(stocked_ids)  # popularity order independent of slot order
+    popular = _slotting(skus, layout, seed=spec.seed)
+    stocked = stock_layout(ledger, WAREHOUSE, layout, popular, seed=spec.seed, max_qty=100, at=spec.start)
+    on_shelf = {sku for _, sku, _ in stocked}
+    stocked_ids = [s for s in dict.fromkeys(x.id for x in popular) if s in on_shelf]  # most popular first
     rate = spec.rate_per_hour or _default_rate(spec, layout)
     n_total = spec.orders
     backlog = spec.backlog if spec.backlog is not None else int(round(0.05 * (n_total or rate * spec.hours)))
@@ -258,6 +258,25 @@ def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = N
         (out / "report.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
         _snapshot(layout, rec, out / "floor.png", report)
     return ShiftResult(report=report, controller=ctl, recorder=rec, layout=layout)
+
+
+def _slotting(skus, layout, *, seed: int, fill: float = 0.8) -> list:
+    """The SKU list to deal over the slots, fast movers repeated: SKUs get a
+    seeded popularity rank (the order stream draws them with weight
+    ``1 / rank ** 0.8``) and slots in proportion to it, at least one each
+    (popularity-based slotting, so that fast movers do not run out first).
+    The list is in popularity order, most popular first."""
+    rng = np.random.default_rng([seed, 17])
+    ranked = [skus[i] for i in rng.permutation(len(skus))]
+    n = len(ranked)
+    n_fill = int(round(fill * len(layout.slots)))
+    weights = 1.0 / np.arange(1, n + 1) ** 0.8
+    weights /= weights.sum()
+    extra = np.floor(weights * max(n_fill - n, 0)).astype(int)
+    out = []
+    for sku, k in zip(ranked, extra):
+        out += [sku] * (1 + int(k))
+    return out
 
 
 def _default_rate(spec: ShiftSpec, layout) -> float:
