@@ -46,7 +46,7 @@ def register(sub) -> None:
                    help="comma-separated robot counts (default 5,10,20)")
     p.add_argument("--humans", type=_count, default=0, help="human pickers in every run (default 0)")
     add_shift_options(p)
-    p.set_defaults(hours=1.0)
+    p.set_defaults(hours=1.0, rate=1500.0)
     p.add_argument("--out", default=None, help="folder for bench.csv/json/png (default runs/bench-<UTC time>)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.add_argument("--json", action="store_true", help="print the results as one JSON object on stdout")
@@ -115,7 +115,8 @@ def _bench(args: argparse.Namespace) -> int:
     from fleet.shift import ShiftSpec
     from robocore.cli._common import emit_json
 
-    base = ShiftSpec(hours=args.hours, orders=args.orders, seed=args.seed, policy=args.policy, fault_rate=args.fault_rate)
+    base = ShiftSpec(hours=args.hours, orders=args.orders, seed=args.seed, policy=args.policy, fault_rate=args.fault_rate,
+                     rate_per_hour=args.rate)
     out = args.out or os.path.join("runs", "bench-" + _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%d-%H%M%S"))
     os.makedirs(out, exist_ok=True)
     total = len(args.layouts) * len(args.robots)
@@ -132,7 +133,8 @@ def _bench(args: argparse.Namespace) -> int:
         w = csv.DictWriter(fh, fieldnames=COLUMNS)
         w.writeheader()
         w.writerows(rows)
-    result = {"hours": args.hours, "seed": args.seed, "policy": args.policy, "humans": args.humans, "runs": rows,
+    result = {"hours": args.hours, "seed": args.seed, "policy": args.policy, "humans": args.humans,
+              "orders_per_hour": args.rate, "runs": rows,
               "out": out}
     with open(os.path.join(out, "bench.json"), "w") as fh:
         json.dump(result, fh, indent=2)

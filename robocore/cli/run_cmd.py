@@ -48,6 +48,16 @@ def _rate(text: str) -> float:
     return v
 
 
+def _order_rate(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected orders per hour, got {text!r}") from None
+    if not v > 0:
+        raise argparse.ArgumentTypeError(f"orders per hour must be positive, got {text!r}")
+    return v
+
+
 def add_shift_options(p) -> None:
     """Options shared by ``run`` and ``bench`` (everything but layout and fleet size)."""
     p.add_argument("--hours", type=_hours, default=8.0, help="shift length in hours of floor time (default 8)")
@@ -57,6 +67,8 @@ def add_shift_options(p) -> None:
     p.add_argument("--policy", choices=("batch", "single"), default="batch",
                    help="batch: batched, routed tours (default); single: pick-by-order with S-shape routes")
     p.add_argument("--fault-rate", type=_rate, default=2e-6, help="robot fault probability per working step (default 2e-6)")
+    p.add_argument("--rate", type=_order_rate, default=None,
+                   help="order arrivals per hour (default: sized to the fleet, about 12.5 per robot and 9 per human)")
 
 
 def register(sub) -> None:
@@ -89,7 +101,8 @@ def _run(args: argparse.Namespace) -> int:
     from robocore.errors import InputError
 
     spec = ShiftSpec(layout=args.layout, robots=args.robots, humans=args.humans, hours=args.hours,
-                     orders=args.orders, seed=args.seed, policy=args.policy, fault_rate=args.fault_rate)
+                     orders=args.orders, seed=args.seed, policy=args.policy, fault_rate=args.fault_rate,
+                     rate_per_hour=args.rate)
     out = args.out
     if out is None:
         stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
