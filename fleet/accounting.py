@@ -96,6 +96,16 @@ def _floor_units(ctl) -> tuple[dict, list[str]]:
                 errors.append(f"tote item of task {it.task} is in {seen_items[it.task]} and {where}")
             seen_items[it.task] = where
             add(it.order_id, it.line_no, Place.STAGED, it.qty)
+    counts: dict[str, int] = {}
+    for task in ctl.tasks.values():
+        counts[task.order_id] = counts.get(task.order_id, 0) + 1
+    for tote in ctl.totes:
+        for it in tote:
+            counts[it.order_id] = counts.get(it.order_id, 0) + 1
+    for oid in set(counts) | {o for o, n in getattr(ctl, "on_floor", {}).items() if n}:
+        if counts.get(oid, 0) != ctl.on_floor.get(oid, 0):
+            errors.append(f"order {oid!r}: {counts.get(oid, 0)} tasks and tote items on the floor, "
+                          f"the controller counts {ctl.on_floor.get(oid, 0)}")
     return units, errors
 
 

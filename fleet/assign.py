@@ -153,10 +153,12 @@ class TourAssigner:
         from planner.picktypes import PickAgent, PickOrder
 
         if self._caches is None:
-            # popular slots recur round after round: keep their distance tables
-            # (each is 4 bytes a cell; 256 of them are 72 MB on the large layout)
-            self._caches = {"robot": GridDistances(self.grid, max_tables=256),
-                            "human": GridDistances(self.grid, human=True, max_tables=64)}
+            # pick cells recur round after round: keep their distance tables,
+            # 4 bytes a cell each, within about 256 MB (all of them on medium,
+            # about 900 on large)
+            n = max(16, min(4096, int(256e6 // (4 * self.grid.size))))
+            self._caches = {"robot": GridDistances(self.grid, max_tables=n),
+                            "human": GridDistances(self.grid, human=True, max_tables=max(16, n // 4))}
         g = self.grid
         # offer only as many agents as the pool can fill: the planner minimises
         # the makespan and would otherwise spread a few orders over many totes

@@ -166,6 +166,7 @@ class Controller:
         # the floor's work
         self.tasks: dict[int, FloorTask] = {}  # open reservations on the floor (pool or on a tour)
         self.staged: dict[str, list[ToteItem]] = {}  # at a pack station, waiting for the rest of the order
+        self.on_floor: dict[str, int] = {}  # order id -> its open tasks + tote items (0: all staged)
         self.floor_orders: dict[str, dict] = {}  # order id -> {"received": step, "promise": date|None, ...}
         self.order_state: dict[str, str] = {}
         self.rejected: dict[str, str] = {}
@@ -214,6 +215,7 @@ class Controller:
                 self.tasks[int(pt.reservation_id)] = FloorTask(
                     id=int(pt.reservation_id), order_id=pt.order_id, line_no=int(pt.line_no), sku=pt.sku,
                     slot=pt.slot, cell=self.slot_cell[pt.slot], qty=open_qty, priority=int(pt.priority))
+                self.on_floor[pt.order_id] = self.on_floor.get(pt.order_id, 0) + 1
         return rec.state
 
     def cancel(self, order_id: str, reason: str) -> bool:
@@ -238,6 +240,7 @@ class Controller:
             if self.totes[a]:
                 self.totes[a] = [it for it in self.totes[a] if it.order_id != order_id]
         self.staged.pop(order_id, None)
+        self.on_floor.pop(order_id, None)
         for a in sorted(touched):
             if self.state[a] == S.TO_PICK:
                 self._head_to_next(a)  # skip stops left empty (or go to a station / home)
@@ -416,6 +419,7 @@ class Controller:
         orders = []
         for it in self.totes[a]:
             self.staged.setdefault(it.order_id, []).append(it)
+            self.on_floor[it.order_id] -= 1
             if it.order_id not in orders:
                 orders.append(it.order_id)
         self.totes[a] = []
@@ -426,10 +430,10 @@ class Controller:
             self._maybe_pack(oid)
 
     def _order_on_floor(self, order_id: str) -> bool:
-        """True while some unit of the order is in the pool, on a tour or in a tote."""
-        if any(t.order_id == order_id for t in self.tasks.values()):
-            return True
-        return any(it.order_id == order_id for tote in self.totes for it in tote)
+        """True while some unit of the order is in the pool, on a tour or in a tote
+        (``on_floor`` counts its open tasks and tote items; ``check_lines``
+        cross-checks the count)."""
+        return self.on_floor.get(order_id, 0) > 0
 
     def _maybe_pack(self, order_id: str) -> None:
         if order_id not in self.staged or self._order_on_floor(order_id):
