@@ -1129,6 +1129,32 @@ class Ledger:
         ).fetchall()
         return [(str(s), str(d), int(q)) for s, d, q in rows]
 
+    def open_inbound(self, sku: str | None = None, *, warehouse: str | None = None) -> list[tuple[int, str, str, int, date]]:
+        """Open (not yet received) inbound: ``(id, sku, warehouse, qty, expected)`` by expected date."""
+        sql = "SELECT id, sku, warehouse, qty, expected FROM inbound WHERE received_at IS NULL"
+        params: list = []
+        if sku is not None:
+            sql += " AND sku = ?"
+            params.append(sku)
+        if warehouse is not None:
+            sql += " AND warehouse = ?"
+            params.append(warehouse)
+        rows = self._db.execute(sql + " ORDER BY expected, id", params).fetchall()
+        return [(int(i), str(s), str(w), int(q), date.fromisoformat(e)) for i, s, w, q, e in rows]
+
+    def backlog(self, sku: str | None = None) -> dict[str, int]:
+        """Backordered units waiting for stock, per SKU (orders backordered or
+        partially allocated: ordered, minus cut, minus reserved)."""
+        sql = ("SELECT l.sku, SUM(l.qty - l.short - COALESCE((SELECT SUM(r.qty) FROM reservations r "
+               "WHERE r.order_id = l.order_id AND r.line_no = l.line_no AND r.void = 0), 0)) "
+               "FROM lines l JOIN orders o ON o.id = l.order_id WHERE o.state IN (?, ?)")
+        params: list = [State.BACKORDERED.value, State.PARTIALLY_ALLOCATED.value]
+        if sku is not None:
+            sql += " AND l.sku = ?"
+            params.append(sku)
+        rows = self._db.execute(sql + " GROUP BY l.sku", params).fetchall()
+        return {str(s): int(n) for s, n in rows if n and n > 0}
+
     def check_invariants(self) -> None:
         """Check every ledger invariant (``docs/ledger.md``); raise :class:`InvariantError` listing violations."""
         bad: list[str] = []
