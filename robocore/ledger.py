@@ -330,15 +330,14 @@ class Ledger:
 
         def flush(first: int) -> None:
             skus = list({r[0] for r in chunk})
-            known: set[str] = set()
             for j in range(0, len(skus), 500):
                 part = skus[j:j + 500]
-                known.update(r[0] for r in db.execute(
-                    f"SELECT id FROM skus WHERE id IN ({','.join('?' * len(part))})", part))
-            if len(known) != len(skus):
-                for k, r in enumerate(chunk):
-                    if r[0] not in known:
-                        raise InputError(f"stock row {first + k}: unknown SKU {r[0]!r}")
+                marks = ",".join("?" * len(part))
+                if db.execute(f"SELECT COUNT(*) FROM skus WHERE id IN ({marks})", part).fetchone()[0] != len(part):
+                    known = {r[0] for r in db.execute(f"SELECT id FROM skus WHERE id IN ({marks})", part)}
+                    for k, r in enumerate(chunk):
+                        if r[0] not in known:
+                            raise InputError(f"stock row {first + k}: unknown SKU {r[0]!r}")
             db.executemany(loc_sql, [(r[1], r[2]) for r in chunk])
             db.executemany(stock_sql, chunk)
             chunk.clear()
@@ -349,12 +348,14 @@ class Ledger:
                 wh, slot, sku, qty = row
             except (TypeError, ValueError):
                 raise InputError(f"stock row {i}: expected (warehouse, slot, sku, qty), got {row!r}") from None
-            if wh not in known_wh:
-                raise InputError(f"stock row {i}: unknown warehouse {wh!r}")
-            if not isinstance(slot, str) or not slot:
-                raise InputError(f"stock row {i}: slot must be a non-empty string, got {slot!r}")
-            if not isinstance(qty, int) or isinstance(qty, bool) or qty <= 0:
-                raise InputError(f"stock row {i}: quantity must be a positive integer, got {qty!r}")
+            if not (wh in known_wh and type(slot) is str and slot and type(qty) is int and qty > 0):
+                if wh not in known_wh:
+                    raise InputError(f"stock row {i}: unknown warehouse {wh!r}")
+                if not isinstance(slot, str) or not slot:
+                    raise InputError(f"stock row {i}: slot must be a non-empty string, got {slot!r}")
+                if not isinstance(qty, int) or isinstance(qty, bool) or qty <= 0:
+                    raise InputError(f"stock row {i}: quantity must be a positive integer, got {qty!r}")
+                qty = int(qty)
             chunk.append((sku, wh, slot, qty, qty))
             n += 1
             if len(chunk) >= _CHUNK:
