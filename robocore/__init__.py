@@ -7,7 +7,7 @@ inventory ledger, packing, shipping, events, config and the ``robocore`` CLI.
 from robocore.errors import InputError
 from robocore.grid import DIRECTIONS, CellKind, Coord, Grid
 from robocore.layout import Layout, Location, Slot, Zone
-from robocore.catalog import Sku, Warehouse, demo_catalog, demo_warehouses, stock_layout
+from robocore.catalog import Sku, Warehouse, demo_catalog, demo_warehouses, iter_demo_catalog, stock_layout
 from robocore.ledger import Ledger
 from robocore.ledger_records import (Event, InvariantError, LineRecord, OrderRecord, OrderSummary, OutboxMessage,
                                      Pick, PickTask, Reservation, StockRow, Substitute)
@@ -44,6 +44,7 @@ __all__ = [
     "Warehouse",
     "demo_catalog",
     "demo_warehouses",
+    "iter_demo_catalog",
     "stock_layout",
     "validate_order",
 ]

@@ -8,7 +8,8 @@ EXPECTED = {
     "robocore": {"CellKind", "Coord", "DIRECTIONS", "Grid", "InputError", "Layout", "Location", "Slot", "Zone",
                  "Address", "Event", "InvariantError", "Ledger", "LineRecord", "Order", "OrderLine", "OrderRecord",
                  "OrderSummary", "OutboxMessage", "Pick", "PickTask", "Reservation", "Sku", "State", "StockRow",
-                 "Substitute", "Warehouse", "demo_catalog", "demo_warehouses", "stock_layout", "validate_order"},
+                 "Substitute", "Warehouse", "demo_catalog", "demo_warehouses", "iter_demo_catalog", "stock_layout",
+                 "validate_order"},
     "planner": {"UNREACHABLE", "PlanError", "bfs_distances", "distance_table", "is_valid_paths", "validate_paths",
                 "validate_plan", "validate_plan_file"},
 }
