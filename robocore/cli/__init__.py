@@ -24,8 +24,12 @@ __all__ = ["main", "build_parser"]
 #: a command group.
 COMMAND_MODULES: tuple[str, ...] = (
     "map_cmd",
+    "path_cmd",
     "order_cmd",
     "stock_cmd",
+    "view_cmd",
+    "mapf_cmd",
+    "pickplan_cmd",
 )
 
 
