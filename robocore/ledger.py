@@ -578,8 +578,6 @@ class Ledger:
                     "SELECT warehouse, slot, on_hand - reserved FROM stock WHERE sku = ? AND on_hand > reserved",
                     (sku,)):
                 per.setdefault(wid, []).append([a, slot])
-            for lst in per.values():
-                lst.sort(key=lambda x: (-x[0], x[1]))
             avail[sku] = per
         plan: list[tuple[int, str, str, str, int]] = []  # line_no, sku, warehouse, slot, qty
         if need:
@@ -601,7 +599,9 @@ class Ledger:
             for ln in sorted(need):
                 sku = need[ln][0]
                 for wid in order_whs:
-                    for entry in avail[sku].get(wid, ()):
+                    slots = avail[sku].get(wid, [])
+                    slots.sort(key=lambda x: (-x[0], x[1]))  # most available now first (lines may share a SKU)
+                    for entry in slots:
                         if left[ln] == 0:
                             break
                         take = min(entry[0], left[ln])
