@@ -19,7 +19,7 @@ EXPECTED = {
     "planner": {
         "UNREACHABLE", "PlanError", "bfs_distances", "distance_table", "is_valid_paths", "validate_paths",
         "validate_plan", "validate_plan_file",
-        "GridSearcher", "astar_length", "astar_path", "NEVER", "ReservationTable", "SpaceTimeSearcher",
+        "GridSearcher", "astar_length", "astar_path", "MAX_TIME", "NEVER", "ReservationTable", "SpaceTimeSearcher",
         "spacetime_astar",
         "cartonize", "cheapest_carton", "fit_items",
         "CacheStats", "DistanceCache", "LifelongPlanner", "PlannerStats", "SolveIncomplete", "solve",
