@@ -22,8 +22,9 @@ Additions (the rationale and measurements are in ``docs/mapf.md``):
   enter a cell a human stands on now, nor one a human reserved for the next
   step (humans are planned first, so their reservations exist by then);
 * the rotation action model (League of Robot Runners 2024: forward, turn a
-  quarter, wait): PIBT plans cells with ties broken towards the cells needing
-  fewer turns, then :func:`_to_rotation_actions` turns the plan into actions
+  quarter, wait): PIBT plans cells with rotation-aware costs (distance plus
+  the quarter turns needed to face the cell; staying costs the turns still
+  needed to face a cell one step closer), then :func:`_to_rotation_actions` turns the plan into actions
   (forward where the planned cell is ahead, else a turn towards it) and keeps
   back every agent whose planned cell stays occupied.
 
@@ -52,10 +53,11 @@ ERR_DUPLICATE = 1
 ERR_POSITION = 2
 ERR_GOAL = 3
 
-# candidate key weights: distance (integer) dominates, then occupancy, then
-# a turn penalty (rotation model: waiting beats a pointless turn), then noise
+# candidate key weights. Rotation model: each quarter turn needed costs a full
+# step (W_TURN), as does, for staying, each turn still needed to face a step
+# closer to the goal. Then, below one step: occupancy, then noise.
 W_OCC = 0.5
-W_TURN = 0.1
+W_TURN = 1.0
 W_NOISE = 0.3
 
 
@@ -117,6 +119,23 @@ def _turns(h, d):
 
 
 @njit(cache=True, nogil=True)
+def _stay_turns(a, u, h, d, pmask, is_human, slot, tables, cell_id, unreach, hslot, htables, hcell_id, hunreach, goal,
+                rows, cols):
+    """Fewest quarter turns from heading ``h`` to face a neighbour of ``u``
+    one move closer to the goal (``d`` is ``u``'s distance); 2 if none."""
+    best = 2
+    for k in range(4):
+        w = _neighbour(u, k, rows, cols)
+        if w < 0 or pmask[w] == 0:
+            continue
+        if _dist(a, w, is_human, slot, tables, cell_id, unreach, hslot, htables, hcell_id, hunreach, goal, cols) == d - 1:
+            t = _turns(h, k)
+            if t < best:
+                best = t
+    return best
+
+
+@njit(cache=True, nogil=True)
 def _prepare(a, depth, pos, heading, rotate, is_human, slot, tables, cell_id, unreach, hslot, htables, hcell_id,
              hunreach, goal, passable, hpassable, occ_now, noise_key, w_occ, rows, cols, cand_cell, cand_key,
              cand_n):
@@ -135,6 +154,9 @@ def _prepare(a, depth, pos, heading, rotate, is_human, slot, tables, cell_id, un
                 key += w_occ
             if rotate:
                 key += W_TURN * _turns(heading[a], k)
+        elif rotate and key > 0 and key < NO_PATH:
+            key += W_TURN * _stay_turns(a, u, heading[a], key, pmask, is_human, slot, tables, cell_id, unreach, hslot,
+                                        htables, hcell_id, hunreach, goal, rows, cols)
         cand_cell[depth, n] = v
         cand_key[depth, n] = key + W_NOISE * noise(noise_key, a, k)
         n += 1
