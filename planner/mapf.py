@@ -96,7 +96,9 @@ class LifelongPlanner:
         self.step_budget_ms = step_budget_ms
         self.actions = actions
         self.prefer_free = bool(prefer_free)
-        self.cache = DistanceCache(grid, max_mb=cache_mb)
+        # robot and human tables share one dtype (the kernel picks either per agent)
+        self._dtype = np.uint16 if int(grid.human_passable.sum()) < 65535 else np.int32
+        self.cache = DistanceCache(grid, max_mb=cache_mb, dtype=self._dtype)
         self.hcache = None
         self.rows, self.cols = grid.rows, grid.cols
         self._passable = np.ascontiguousarray(grid.passable.ravel().astype(np.uint8))
@@ -177,7 +179,7 @@ class LifelongPlanner:
             if self.hcache is None:
                 from planner.distcache import DistanceCache
 
-                self.hcache = DistanceCache(self.grid, max_mb=self.cache_mb, human=True)
+                self.hcache = DistanceCache(self.grid, max_mb=self.cache_mb, human=True, dtype=self._dtype)
             self.hcache.slots(goal[hum])
         e = np.empty(0, dtype=np.int64)
         b = np.empty(0, dtype=np.bool_)
@@ -249,7 +251,7 @@ class LifelongPlanner:
             if self.hcache is None:
                 from planner.distcache import DistanceCache
 
-                self.hcache = DistanceCache(self.grid, max_mb=self.cache_mb, human=True)
+                self.hcache = DistanceCache(self.grid, max_mb=self.cache_mb, human=True, dtype=self._dtype)
             hslot[hum] = self.hcache.slots(goal[hum])
             htables, hcell, hun = self.hcache.tables, self.hcache.cell_id, self.hcache.unreachable
         else:
