@@ -260,13 +260,11 @@ class PickContext:
 
     def _problem(self) -> BatchProblem:
         n = len(self.orders)
-        near = None
-        if n > _NEAR_ALL:
-            kind = "robot" if "robot" in self.D else "human"
-            prox = _order_proximity(self.optr, self.onode, self.D[kind])
-            np.fill_diagonal(prox, np.inf)
-            k = min(_NEAR_K, n - 1)
-            near = np.argsort(prox, axis=1, kind="stable")[:, :k]
+        kind = "robot" if "robot" in self.D else "human"
+        prox = _order_proximity(self.optr, self.onode, self.D[kind])
+        np.fill_diagonal(prox, np.inf)
+        k = n - 1 if n <= _NEAR_ALL else min(_NEAR_K, n - 1)
+        near = np.argsort(prox, axis=1, kind="stable")[:, :k]
         self._single = self.profiles[0] if len(self.profiles) == 1 else None
         self._sized = any(self.volume) or any(self.weight)
         self._robot_bits = sum(1 << i for i, p in enumerate(self.profiles) if p.kind == "robot")
