@@ -305,6 +305,59 @@ def route_batch(ctx: PickContext, members: Sequence[int], kind: str, *, method: 
     return route, int(r.length)
 
 
+def _use_idle_agents(ctx: PickContext, batches: list, duration: list, who: list, ready: list, durations) -> None:
+    """Split tours of the agent that finishes last onto agents left without work.
+
+    Batching minimises travel, so with carts of different sizes some agents
+    can get no tour that fits them. While an agent is idle, try handing it
+    the orders of one of the last-finishing agent's tours that save the most
+    travel when removed (as many as its cart takes, the rest staying); keep
+    the split that lowers the makespan most. Edits the lists in place.
+    """
+    n_agents = len(ctx.agents)
+    for _ in range(n_agents):
+        load = list(ready)
+        for t, a in enumerate(who):
+            load[a] += duration[t][a]
+        used = set(who)
+        idle = [a for a in range(n_agents) if a not in used]
+        if not idle or not batches:
+            return
+        span = max(load[a] for a in used)
+        top = max(used, key=lambda a: (load[a], -a))
+        best = None
+        for t in [t for t, a in enumerate(who) if a == top]:
+            T = batches[t]
+            if len(T) < 2:
+                continue
+            full = ctx.problem.cost(T)
+            saving = sorted(T, key=lambda o: (-(full - ctx.problem.cost(tuple(x for x in T if x != o))), o))
+            for b in idle:
+                cap = ctx.profiles[ctx.agent_profile[b]].capacity_orders
+                for k in range(1, min(cap, len(T) - 1) + 1):
+                    S = tuple(sorted(saving[:k]))
+                    R = tuple(sorted(saving[k:]))
+                    if ctx.agent_profile[b] not in ctx.feasible_profiles(S):
+                        continue
+                    dS, dR = durations(S), durations(R)
+                    if b not in dS or top not in dR:
+                        continue
+                    new_top = load[top] - duration[t][top] + dR[top]
+                    new_b = ready[b] + dS[b]
+                    others = max((load[a] for a in used if a != top), default=0.0)
+                    new_span = max(new_top, new_b, others)
+                    if new_span < span - 1e-9 and (best is None or new_span < best[0]):
+                        best = (new_span, t, b, S, R, dS, dR)
+        if best is None:
+            return
+        _, t, b, S, R, dS, dR = best
+        batches[t] = R
+        duration[t] = dR
+        batches.append(S)
+        duration.append(dS)
+        who.append(b)
+
+
 def plan_tours(grid, orders: Sequence[PickOrder], agents: Sequence[PickAgent], *, depot, end=None,
                time_limit_s: float = 2.0, seed: int = 0, block=None, improve: bool = True,
                context: PickContext | None = None) -> list[Tour]:
@@ -316,9 +369,12 @@ def plan_tours(grid, orders: Sequence[PickOrder], agents: Sequence[PickAgent], *
     orders: released orders; every order ends up in exactly one tour.
     agents: the agents free to take tours (each may get several, run back to back).
     depot: where every tour starts (and ends, unless ``end`` is given).
-    time_limit_s: wall-clock budget in seconds for the improvement phases
-        (local search, set partitioning, assignment); construction and
-        routing come on top and are fast (milliseconds to a second).
+    time_limit_s: wall-clock budget in seconds for the whole call, counted
+        from its start: local search until 60% of it, set partitioning until
+        80%, a last local search until 90%, assignment the rest. Setting up
+        distances, savings and the final routing are not interruptible: with
+        tens to hundreds of orders they take milliseconds to a second, with
+        thousands several seconds, and then the call overruns the budget.
     seed: seeds the local search; same inputs and seed give the same tours
         whenever the time limit is not what stopped a phase.
     block: an :class:`~planner.aisles.AisleBlock` describing the floor; when
@@ -346,16 +402,20 @@ def plan_tours(grid, orders: Sequence[PickOrder], agents: Sequence[PickAgent], *
     if improve:
         budget = float(time_limit_s)
         work = int(_WORK_PER_S * budget)
-        batches = improve_batches(prob, batches, time_limit_s=0.6 * budget, seed=seed, rounds=100_000,
+
+        def until(frac: float) -> float:  # seconds left until frac of the budget, counted from the call
+            return max(0.0, frac * budget - (time.perf_counter() - t0))
+
+        batches = improve_batches(prob, batches, time_limit_s=until(0.6), seed=seed, rounds=100_000,
                                   max_work=work)
-        left = max(0.05, 0.8 * budget - (time.perf_counter() - t0))
+        left = max(0.05, until(0.8))
         batches = set_partition(prob, batches, time_limit_s=left, seed=seed)
-        batches = improve_batches(prob, batches, time_limit_s=max(0.05, 0.1 * budget), rounds=0, seed=seed,
+        batches = improve_batches(prob, batches, time_limit_s=until(0.9), rounds=0, seed=seed,
                                   max_work=work // 4)
     # durations per (tour, agent)
     routes: dict[tuple, tuple] = {}
-    duration = []
-    for b in batches:
+
+    def durations(b: tuple) -> dict[int, float]:
         feas = set(ctx.feasible_profiles(b))
         lines = sum(ctx.lines[o] for o in b)
         d = {}
@@ -365,7 +425,10 @@ def plan_tours(grid, orders: Sequence[PickOrder], agents: Sequence[PickAgent], *
             if (b, a.kind) not in routes:
                 routes[(b, a.kind)] = route_batch(ctx, b, a.kind)
             d[ai] = routes[(b, a.kind)][1] / a.speed + lines * a.pick_time
-        duration.append(d)
+        return d
+
+    batches = [tuple(b) for b in batches]
+    duration = [durations(b) for b in batches]
     ready = []
     for a in ctx.agents:
         if a.position is None:
@@ -379,6 +442,8 @@ def plan_tours(grid, orders: Sequence[PickOrder], agents: Sequence[PickAgent], *
         ready.append(float(dd) / a.speed)
     left = max(0.05, float(time_limit_s) - (time.perf_counter() - t0)) if improve else 0.2
     who = assign_cpsat(duration, ready, time_limit_s=left, seed=seed)
+    if improve:
+        _use_idle_agents(ctx, batches, duration, who, ready, durations)
     tours = []
     per_agent: dict[int, list[int]] = {}
     for t, a in enumerate(who):
