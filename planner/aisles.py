@@ -523,6 +523,16 @@ def route_optimal(block: AisleBlock, depot, stops: Sequence):
     along depot -> stops in order -> depot.
 
     Raises ``ValueError`` if a cell is not in the block.
+
+    Examples
+    --------
+    Two aisles (columns 1 and 4) of length 6, the depot at the front of the
+    first: the stop deep in aisle 1 and the shallow one in aisle 4 are best
+    reached by two returns (10 + 2 moves) and 2 x 3 moves of cross-aisle.
+
+    >>> b = AisleBlock((1, 4), front=6, back=0)
+    >>> route_optimal(b, (6, 1), [(1, 1), (5, 4)])
+    Route(sequence=(1, 0), length=18, method='ratliff-rosenthal')
     """
     from planner.routing import Route
 
