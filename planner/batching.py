@@ -91,7 +91,7 @@ class BatchProblem:
 
     def pool(self) -> list[tuple[tuple, int]]:
         """Every feasible batch priced so far, with its cost."""
-        return [(k, c) for k, c in self._costs.items() if k and self._fit.get(k, self.fits(k))]
+        return [(k, c) for k, c in self._costs.items() if k and self.fits(k)]
 
 
 def total_cost(problem: BatchProblem, batches: Sequence[Batch]) -> int:

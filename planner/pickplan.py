@@ -85,6 +85,10 @@ class PickContext:
     ``D`` (per agent kind, the distance matrix among ``cells``), ``profiles``
     (distinct cart/zone profiles), ``mask`` (per order, a bit per eligible
     profile), ``problem`` (the :class:`~planner.batching.BatchProblem`).
+
+    ``cache`` optionally maps an agent kind (``"robot"``, ``"human"``) to a
+    :class:`~planner.distmatrix.GridDistances` of this grid kept between
+    calls, so BFS tables of recurring pick cells are reused.
     """
 
     def __init__(self, grid, orders: Sequence[PickOrder], agents: Sequence[PickAgent], *, depot, end=None,
@@ -305,6 +309,35 @@ def route_batch(ctx: PickContext, members: Sequence[int], kind: str, *, method: 
     return route, int(r.length)
 
 
+_WARM = False
+
+
+def _warm_up() -> None:
+    """Load (or compile) the Numba kernels once per process, on a tiny input,
+    so that the first planning call does not spend its time budget on it."""
+    global _WARM
+    if _WARM:
+        return
+    from planner.aisles import _TRANS, AisleBlock, route_optimal, rr_cost_members
+    from planner.routing import route_local_search, tsp_cost_members
+
+    optr = np.array([0, 2], dtype=np.int64)
+    onode = np.array([2, 3], dtype=np.int64)
+    members = np.zeros(1, dtype=np.int64)
+    for dt in (np.int32, np.int64):
+        D = np.ones((4, 4), dtype=dt) - np.eye(4, dtype=dt)
+        _order_proximity(optr, onode, D)
+        tsp_cost_members(members, optr, onode, D, 0, 1, _PRICE_EXACT)
+        tsp_cost_members(members, optr, onode, D, 0, 1, 0)
+    route_local_search(np.ones((5, 5), dtype=np.int64))
+    b = AisleBlock((1,), front=2, back=0)
+    route_optimal(b, (2, 1), [(1, 1)])
+    z = np.zeros(1, dtype=np.int64)
+    rr_cost_members(members, np.array([0, 1], dtype=np.int64), z, z + 1, z, z, np.array([1], dtype=np.int64),
+                    np.ones(1, dtype=np.uint8), 2, _TRANS)
+    _WARM = True
+
+
 def _use_idle_agents(ctx: PickContext, batches: list, duration: list, who: list, ready: list, durations) -> None:
     """Split tours of the agent that finishes last onto agents left without work.
 
@@ -360,7 +393,7 @@ def _use_idle_agents(ctx: PickContext, batches: list, duration: list, who: list,
 
 def plan_tours(grid, orders: Sequence[PickOrder], agents: Sequence[PickAgent], *, depot, end=None,
                time_limit_s: float = 2.0, seed: int = 0, block=None, improve: bool = True,
-               context: PickContext | None = None) -> list[Tour]:
+               context: PickContext | None = None, distances: dict | None = None) -> list[Tour]:
     """Batch ``orders`` into tours, assign them to ``agents`` and route them.
 
     Parameters
@@ -375,6 +408,8 @@ def plan_tours(grid, orders: Sequence[PickOrder], agents: Sequence[PickAgent], *
         distances, savings and the final routing are not interruptible: with
         tens to hundreds of orders they take milliseconds to a second, with
         thousands several seconds, and then the call overruns the budget.
+        The first call in a process also imports OR-Tools and loads the
+        compiled kernels (about 1 s) before its clock starts.
     seed: seeds the local search; same inputs and seed give the same tours
         whenever the time limit is not what stopped a phase.
     block: an :class:`~planner.aisles.AisleBlock` describing the floor; when
@@ -382,6 +417,8 @@ def plan_tours(grid, orders: Sequence[PickOrder], agents: Sequence[PickAgent], *
     improve: False skips local search and set partitioning (savings only).
     context: a :class:`PickContext` already built from these same inputs
         (saves recomputing distances).
+    distances: ``{"robot": GridDistances, "human": GridDistances}`` kept by
+        the caller between calls on the same grid (see :class:`PickContext`).
 
     Returns the tours sorted by agent then start time. Each tour's ``route``
     is a stop sequence (see :class:`~planner.picktypes.Tour`).
@@ -393,10 +430,15 @@ def plan_tours(grid, orders: Sequence[PickOrder], agents: Sequence[PickAgent], *
         no picker can stand on, an order no agent can take, duplicate ids,
         no orders or no agents.
     """
+    from ortools.sat.python import cp_model  # noqa: F401 - import (about 0.5 s) before the clock starts
+
+    _warm_up()
+
     from planner.assignment import assign_cpsat
 
     t0 = time.perf_counter()
-    ctx = context if context is not None else PickContext(grid, orders, agents, depot=depot, end=end, block=block)
+    ctx = context if context is not None else PickContext(grid, orders, agents, depot=depot, end=end, block=block,
+                                                          cache=distances)
     prob = ctx.problem
     batches = batch_savings(prob, dynamic=True)
     if improve:

@@ -122,3 +122,16 @@ def test_doctests_of_the_pick_modules():
 
     for mod in (planner.aisles, planner.distmatrix):
         assert doctest.testmod(mod).failed == 0
+
+
+def test_a_kept_distance_cache_gives_the_same_tours():
+    from planner import GridDistances
+
+    orders = _orders(12, 6)
+    agents = [PickAgent("R1", capacity_orders=4)]
+    cache = {"robot": GridDistances(GRID, max_tables=512)}
+    a = plan_tours(GRID, orders, agents, depot=DEPOT, time_limit_s=3, distances=cache)
+    assert len(cache["robot"]._tables) > 0  # tables of the pick cells were kept
+    b = plan_tours(GRID, orders, agents, depot=DEPOT, time_limit_s=3, distances=cache)
+    c = plan_tours(GRID, orders, agents, depot=DEPOT, time_limit_s=3)
+    assert a == b == c
