@@ -19,11 +19,11 @@ from planner.cartonize import cartonize, cheapest_carton, fit_items
 from planner.distance import UNREACHABLE, bfs_distances, distance_table
 from planner.distcache import CacheStats, DistanceCache
 from planner.mapf import LifelongPlanner, PlannerStats, SolveIncomplete, solve
-from planner.spacetime import NEVER, ReservationTable, SpaceTimeSearcher, spacetime_astar
+from planner.spacetime import MAX_TIME, NEVER, ReservationTable, SpaceTimeSearcher, spacetime_astar
 from planner.validate import PlanError, is_valid_paths, validate_paths, validate_plan, validate_plan_file
 
 __all__ = [
-    "CacheStats", "DistanceCache", "GridSearcher", "LifelongPlanner", "NEVER", "PlanError", "PlannerStats",
+    "CacheStats", "DistanceCache", "GridSearcher", "LifelongPlanner", "MAX_TIME", "NEVER", "PlanError", "PlannerStats",
     "ReservationTable", "SolveIncomplete", "SpaceTimeSearcher", "UNREACHABLE", "astar_length", "astar_path",
     "bfs_distances", "cartonize", "cheapest_carton", "distance_table", "fit_items", "is_valid_paths", "solve",
     "spacetime_astar", "validate_paths", "validate_plan", "validate_plan_file",

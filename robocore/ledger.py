@@ -1113,6 +1113,22 @@ class Ledger:
         return {n: self._q(f"SELECT COUNT(*) FROM {n}")[0][0] for n in names}
 
     # ------------------------------------------------------------ invariants
+    def demand_rows(self) -> list[tuple[str, str, int]]:
+        """Ordered units per SKU per day: ``(sku, 'YYYY-MM-DD', qty)`` rows.
+
+        Demand is what customers asked for: the original SKU of a substituted
+        line, the full quantity of every order that was not rejected (cancelled
+        orders count: the customer wanted the goods), dated by the order's
+        creation day.
+        """
+        rows = self._db.execute(
+            "SELECT COALESCE(l.substituted_from, l.sku), substr(o.created_at, 1, 10), SUM(l.qty) "
+            "FROM lines l JOIN orders o ON o.id = l.order_id "
+            "WHERE o.state != 'rejected' AND l.qty > 0 "
+            "GROUP BY 1, 2 ORDER BY 1, 2"
+        ).fetchall()
+        return [(str(s), str(d), int(q)) for s, d, q in rows]
+
     def check_invariants(self) -> None:
         """Check every ledger invariant (``docs/ledger.md``); raise :class:`InvariantError` listing violations."""
         bad: list[str] = []

@@ -5,9 +5,10 @@ time; dates are :class:`datetime.date`. Weights are kg, rates euros.
 
 Zone model
 ----------
-Regions are postcode areas: the first digit of a five-digit postcode (as the
-German *Leitregionen* 0-9), or that digit alone. The zone between two regions
-grows with the distance between their digits::
+Regions are postcode areas 0-9: the first digit of a five-digit postcode (as
+the German *Leitregionen*), that digit alone, or a region name (see
+:func:`region_of`). The zone between two regions grows with the distance
+between their digits::
 
     |a - b|   0   1-2   3-5   6-9
     zone      1    2     3     4
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 import re
+import zlib
 from typing import Iterable, Protocol
 
 from robocore.errors import InputError
@@ -76,9 +78,9 @@ class Carrier:
             raise InputError(f"carrier '{self.id}': tracking prefix must be two upper-case letters, got {p!r}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Service:
-    """One product of a carrier.
+    """One product of a carrier (keyword arguments only).
 
     Parameters
     ----------
@@ -110,7 +112,9 @@ class Service:
             if len(getattr(self, name)) != ZONES:
                 raise InputError(f"service '{self.code}': {name} needs {ZONES} zone values")
         if not self.pickup_weekdays or not self.pickup_weekdays <= {0, 1, 2, 3, 4}:
-            raise InputError(f"service '{self.code}': pickup weekdays must be a non-empty subset of Monday..Friday (0..4)")
+            raise InputError(
+                f"service '{self.code}': pickup weekdays must be a non-empty subset of Monday..Friday (0..4)"
+            )
         if any(d < 1 for d in self.transit_days):
             raise InputError(f"service '{self.code}': transit days must be >= 1 (no same-day services)")
 
@@ -141,13 +145,18 @@ DEFAULT_CARRIERS: tuple[Carrier, ...] = (ROBOPOST, ATLAS, GREENLINE)
 
 #: Their services; rates in euros, transit in business days, zones 1..4.
 DEFAULT_SERVICES: tuple[Service, ...] = (
-    Service(ROBOPOST, "RP-ECO", ServiceLevel.ECONOMY, (3.10, 3.40, 3.80, 4.30), (0.20, 0.28, 0.36, 0.45), (2, 3, 3, 4), time(18, 0)),
-    Service(ROBOPOST, "RP-STD", ServiceLevel.STANDARD, (4.20, 4.60, 5.10, 5.70), (0.30, 0.38, 0.46, 0.55), (1, 2, 2, 2), time(17, 0)),
-    Service(ATLAS, "AC-STD", ServiceLevel.STANDARD, (4.80, 5.00, 5.30, 5.60), (0.25, 0.30, 0.35, 0.40), (1, 1, 2, 2), time(16, 0)),
-    Service(ATLAS, "AC-EXP", ServiceLevel.EXPRESS, (9.50, 10.50, 11.50, 12.90), (0.60, 0.70, 0.80, 0.95), (1, 1, 1, 1), time(15, 0),
+    Service(carrier=ROBOPOST, code="RP-ECO", level=ServiceLevel.ECONOMY, cutoff=time(18, 0),
+            base=(3.10, 3.40, 3.80, 4.30), per_kg=(0.20, 0.28, 0.36, 0.45), transit_days=(2, 3, 3, 4)),
+    Service(carrier=ROBOPOST, code="RP-STD", level=ServiceLevel.STANDARD, cutoff=time(17, 0),
+            base=(4.20, 4.60, 5.10, 5.70), per_kg=(0.30, 0.38, 0.46, 0.55), transit_days=(1, 2, 2, 2)),
+    Service(carrier=ATLAS, code="AC-STD", level=ServiceLevel.STANDARD, cutoff=time(16, 0),
+            base=(4.80, 5.00, 5.30, 5.60), per_kg=(0.25, 0.30, 0.35, 0.40), transit_days=(1, 1, 2, 2)),
+    Service(carrier=ATLAS, code="AC-EXP", level=ServiceLevel.EXPRESS, cutoff=time(15, 0),
+            base=(9.50, 10.50, 11.50, 12.90), per_kg=(0.60, 0.70, 0.80, 0.95), transit_days=(1, 1, 1, 1),
             max_weight=30.0),
-    Service(GREENLINE, "GL-ECO", ServiceLevel.ECONOMY, (2.60, 2.90, 3.20, 3.60), (0.18, 0.22, 0.30, 0.38), (3, 3, 4, 5), time(14, 0),
-            frozenset({0, 2, 4})),
+    Service(carrier=GREENLINE, code="GL-ECO", level=ServiceLevel.ECONOMY, cutoff=time(14, 0),
+            base=(2.60, 2.90, 3.20, 3.60), per_kg=(0.18, 0.22, 0.30, 0.38), transit_days=(3, 3, 4, 5),
+            pickup_weekdays=frozenset({0, 2, 4})),
 )
 
 
@@ -155,24 +164,30 @@ _LABEL_DIGITS = re.compile(r"^[A-Za-z][A-Za-z _-]*?(\d+)$")
 
 
 def region_of(code: str) -> str:
-    """The region digit of a postcode, a region digit, or a region label ending in a number.
+    """The region digit (``"0"``..``"9"``) of a postcode, a digit, or a region label.
 
-    ``"10115"`` -> ``"1"``; ``"7"`` -> ``"7"``; ``"region-3"`` -> ``"3"``;
-    ``"region-12"`` -> ``"2"`` (the number modulo 10).
+    ``"10115"`` -> ``"1"`` (first digit of a five-digit postcode); ``"7"`` ->
+    ``"7"``; a label ending in a number uses that number modulo 10
+    (``"region-3"`` -> ``"3"``, ``"region-12"`` -> ``"2"``); any other label
+    (``"north"``) maps to ``crc32(label) % 10``, stable across runs, so named
+    regions work without a table (equal names share a region).
 
     Raises
     ------
-    InputError: none of these forms.
+    InputError: an empty code, or digits that are neither one digit nor a
+        five-digit postcode.
     """
     s = str(code).strip()
-    if s.isascii() and s.isdigit() and len(s) in (1, 5):
-        return s[0]
+    if not s:
+        raise InputError("region: empty; expected a 5-digit postcode, a region digit 0-9 or a region name")
+    if s.isascii() and s.isdigit():
+        if len(s) in (1, 5):
+            return s[0]
+        raise InputError(f"region: expected a postcode of 5 digits or a region digit 0-9, got {code!r}")
     m = _LABEL_DIGITS.match(s)
     if m:
         return str(int(m.group(1)) % 10)
-    raise InputError(
-        f"region: expected a 5-digit postcode, a region digit 0-9 or a label like 'region-3', got {code!r}"
-    )
+    return str(zlib.crc32(s.lower().encode("utf-8")) % 10)
 
 
 def region_of_address(address: AddressLike) -> str:

@@ -19,7 +19,7 @@ EXPECTED = {
     "planner": {
         "UNREACHABLE", "PlanError", "bfs_distances", "distance_table", "is_valid_paths", "validate_paths",
         "validate_plan", "validate_plan_file",
-        "GridSearcher", "astar_length", "astar_path", "NEVER", "ReservationTable", "SpaceTimeSearcher",
+        "GridSearcher", "astar_length", "astar_path", "MAX_TIME", "NEVER", "ReservationTable", "SpaceTimeSearcher",
         "spacetime_astar",
         "cartonize", "cheapest_carton", "fit_items",
         "CacheStats", "DistanceCache", "LifelongPlanner", "PlannerStats", "SolveIncomplete", "solve",
@@ -30,9 +30,14 @@ EXPECTED = {
         "shortest_path",
     },
     "maps": {
-        "LorrProblem", "ScenRow", "bundled_layouts", "check_scen", "load_layout", "load_problem", "parse_map",
-        "parse_scen", "read_layout_json", "read_map", "read_scen", "save_layout", "save_problem",
-        "write_layout_json", "write_map", "write_scen", "WarehouseSpec", "generate_warehouse",
+        "LorrProblem", "ScenRow", "WarehouseSpec", "bundled_layouts", "check_scen", "generate_warehouse", "load_layout",
+        "load_problem", "parse_map", "parse_scen", "read_layout_json", "read_map", "read_scen", "save_layout",
+        "save_problem", "write_layout_json", "write_map", "write_scen",
+    },
+    "viz": {
+        "Camera", "Frame", "FrameSource", "LiveSource", "PushSource", "RecordedSource", "ReplaySource",
+        "RunRecording", "Viewer", "fit_cell_px", "load_run", "render_frames", "render_layout", "render_snapshot",
+        "render_surface", "snapshot_cell_px",
     },
 }
 
@@ -50,4 +55,13 @@ def test_import_planner_is_headless_and_light():
     import sys
 
     code = "import sys, planner, robocore; assert 'pygame' not in sys.modules and 'ortools' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_import_viz_is_headless_and_light():
+    import subprocess
+    import sys
+
+    code = ("import sys, viz, viz.viewer, viz.snapshot, robocore.cli.view_cmd; "
+            "assert 'pygame' not in sys.modules and 'maps' not in sys.modules, sorted(sys.modules)")
     subprocess.run([sys.executable, "-c", code], check=True)
