@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 import numpy as np
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from robocore.layout import Layout
     from robocore.ledger import Ledger
 
-__all__ = ["Warehouse", "Sku", "demo_catalog", "demo_warehouses", "stock_layout"]
+__all__ = ["Warehouse", "Sku", "demo_catalog", "iter_demo_catalog", "demo_warehouses", "stock_layout"]
 
 _SCALAR = (str, int, float, bool)
 
@@ -85,6 +85,19 @@ class Sku:
     upright_only: bool = False
 
     def __post_init__(self) -> None:
+        # the common case (plain Python values, as from a file or demo_catalog) is checked
+        # cheaply; anything else goes through _normalise, which coerces or raises
+        d = self.dims_mm
+        w, p, u = self.weight_kg, self.price, self.upright_only
+        if not (type(self.id) is str and self.id and type(self.category) is str and self.category
+                and type(d) is tuple and len(d) == 3
+                and type(d[0]) is int and type(d[1]) is int and type(d[2]) is int and d[0] > 0 and d[1] > 0
+                and d[2] > 0 and type(w) is float and 0.0 <= w < math.inf and type(p) is float and 0.0 <= p < math.inf
+                and type(u) is bool and type(self.attributes) is dict
+                and all(type(k) is str and isinstance(v, _SCALAR) for k, v in self.attributes.items())):
+            self._normalise()
+
+    def _normalise(self) -> None:
         if not isinstance(self.id, str) or not self.id:
             raise InputError(f"SKU id must be a non-empty string, got {self.id!r}")
         where = f"SKU {self.id!r}"
@@ -129,35 +142,41 @@ def demo_catalog(n_skus: int, *, seed: int = 0, n_categories: int = 24, prefix: 
     numeric size attribute; dimensions 20-600 mm, weight from volume and
     density (0.01-25 kg), price 1-500, about 5% upright-only. The same seed
     gives the same catalogue.
+
+    >>> [s.id for s in demo_catalog(2, seed=1)]
+    ['SKU-0000000', 'SKU-0000001']
     """
+    return list(iter_demo_catalog(n_skus, seed=seed, n_categories=n_categories, prefix=prefix))
+
+
+def iter_demo_catalog(n_skus: int, *, seed: int = 0, n_categories: int = 24, prefix: str = "SKU-",
+                      chunk: int = 100_000) -> Iterator[Sku]:
+    """:func:`demo_catalog` as a generator (same SKUs, bounded memory for millions)."""
     if not isinstance(n_skus, int) or n_skus < 0:
         raise InputError(f"n_skus must be a non-negative integer, got {n_skus!r}")
     rng = np.random.default_rng(seed)
-    cat = rng.integers(0, max(n_categories, 1), n_skus)
-    dims = rng.integers(20, 601, (n_skus, 3))
-    dims.sort(axis=1)
-    dims = dims[:, ::-1]  # length >= width >= height
-    density = rng.uniform(0.05, 1.2, n_skus)  # g / cm^3
-    weight = np.clip(dims.prod(axis=1) / 1000.0 * density / 1000.0, 0.01, 25.0)
-    price = np.round(np.exp(rng.uniform(0.0, math.log(500.0), n_skus)), 2)
-    colour = rng.integers(0, len(_COLOURS), n_skus)
-    material = rng.integers(0, len(_MATERIALS), n_skus)
-    size = rng.integers(1, 11, n_skus)
-    upright = rng.random(n_skus) < 0.05
-    out = []
-    for i in range(n_skus):
-        c = int(cat[i])
-        out.append(Sku(
-            id=f"{prefix}{i:07d}",
-            name=f"{_MATERIALS[material[i]]} item {i} ({_COLOURS[colour[i]]})",
-            category=f"cat-{c:02d}",
-            dims_mm=(int(dims[i, 0]), int(dims[i, 1]), int(dims[i, 2])),
-            weight_kg=round(float(weight[i]), 3),
-            price=float(price[i]),
-            attributes={"colour": _COLOURS[colour[i]], "material": _MATERIALS[material[i]], "size": int(size[i])},
-            upright_only=bool(upright[i]),
-        ))
-    return out
+    for lo in range(0, n_skus, chunk):
+        n = min(chunk, n_skus - lo)
+        cat = rng.integers(0, max(n_categories, 1), n)
+        dims = rng.integers(20, 601, (n, 3))
+        dims.sort(axis=1)
+        dims = dims[:, ::-1]  # length >= width >= height
+        density = rng.uniform(0.05, 1.2, n)  # g / cm^3
+        weight = np.round(np.clip(dims.prod(axis=1) / 1000.0 * density / 1000.0, 0.01, 25.0), 3)
+        price = np.round(np.exp(rng.uniform(0.0, math.log(500.0), n)), 2)
+        colour = rng.integers(0, len(_COLOURS), n)
+        material = rng.integers(0, len(_MATERIALS), n)
+        size = rng.integers(1, 11, n)
+        upright = rng.random(n) < 0.05
+        dl, dw, dh = dims[:, 0].tolist(), dims[:, 1].tolist(), dims[:, 2].tolist()
+        wl, pl, up = weight.tolist(), price.tolist(), upright.tolist()
+        cats, cols, mats, sizes = cat.tolist(), colour.tolist(), material.tolist(), size.tolist()
+        for k in range(n):
+            i = lo + k
+            col, mat = _COLOURS[cols[k]], _MATERIALS[mats[k]]
+            yield Sku(id=f"{prefix}{i:07d}", name=f"{mat} item {i} ({col})", category=f"cat-{cats[k]:02d}",
+                      dims_mm=(dl[k], dw[k], dh[k]), weight_kg=wl[k], price=pl[k],
+                      attributes={"colour": col, "material": mat, "size": sizes[k]}, upright_only=up[k])
 
 
 def demo_warehouses(n: int = 3, *, seed: int = 0) -> list[Warehouse]:
