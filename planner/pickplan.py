@@ -420,7 +420,8 @@ def plan_tours(grid, orders: Sequence[PickOrder], agents: Sequence[PickAgent], *
     distances: ``{"robot": GridDistances, "human": GridDistances}`` kept by
         the caller between calls on the same grid (see :class:`PickContext`).
 
-    Returns the tours sorted by agent then start time. Each tour's ``route``
+    Returns the tours grouped by agent (in input order), each agent's by
+    start time. Each tour's ``route``
     is a stop sequence (see :class:`~planner.picktypes.Tour`).
 
     Raises
