@@ -129,7 +129,7 @@ class PickContext:
                     raise ValueError(f"order {o.id!r} pick {i + 1}: cell {list(p)} is {grid.kind(p).name}, not a cell a picker can stand on")
         # node ids: 0 depot, 1 end, 2.. distinct picks
         cells = [self.depot, self.end]
-        node_of = {}
+        node_of = {self.end: 1, self.depot: 0}  # a pick on either is no extra stop
         for o in self.orders:
             for p in o.picks:
                 if p not in node_of:

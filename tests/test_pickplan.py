@@ -135,3 +135,13 @@ def test_a_kept_distance_cache_gives_the_same_tours():
     b = plan_tours(GRID, orders, agents, depot=DEPOT, time_limit_s=3, distances=cache)
     c = plan_tours(GRID, orders, agents, depot=DEPOT, time_limit_s=3)
     assert a == b == c
+
+
+def test_a_pick_on_the_depot_is_not_an_extra_stop():
+    orders = [PickOrder("A", (DEPOT, (5, 1))), PickOrder("B", ((13, 0), (3, 4)))]
+    for block in (BLOCK, None):
+        tours = plan_tours(GRID, orders, [PickAgent("R", capacity_orders=2)], depot=DEPOT, time_limit_s=1, block=block)
+        assert len(tours) == 1
+        route = tours[0].route
+        assert route.count(DEPOT) == 2 and len(route) == 4
+        assert tours[0].distance == naive_pick.route_length(GRID.passable, route)
