@@ -188,19 +188,29 @@ def demo_warehouses(n: int = 3, *, seed: int = 0) -> list[Warehouse]:
 
 
 def stock_layout(ledger: "Ledger", warehouse_id: str, layout: "Layout", skus: Sequence[Sku | str], *,
-                 seed: int = 0, fill: float = 0.8, max_qty: int = 50, at=None) -> list[tuple[str, str, int]]:
+                 seed: int = 0, fill: float = 0.8, max_qty: int = 50, slot_order: Sequence[str] | None = None,
+                 at=None) -> list[tuple[str, str, int]]:
     """Stock the slots of ``layout`` in ``warehouse_id`` with ``skus``; one transaction.
 
     Registers every slot of the layout as a location (with its capacity), then
-    puts one SKU on a seeded random ``fill`` fraction of them: the SKUs are
-    dealt round-robin over a shuffled slot order (so every SKU is stocked when
-    there are enough slots), each with a quantity drawn uniformly from
-    ``1 .. min(capacity, max_qty)``. SKUs given as :class:`Sku` values are added
-    to the catalogue first. The warehouse must exist.
+    puts one SKU on a ``fill`` fraction of them, each with a quantity drawn
+    uniformly from ``1 .. min(capacity, max_qty)``:
 
-    Returns the ``(slot_id, sku_id, qty)`` triples received, in slot order of
-    the layout. Raises ``InputError`` for an unknown warehouse or SKU or a
-    ``fill`` outside [0, 1].
+    * random slotting (``slot_order`` None): a seeded random ``fill`` fraction
+      of the slots, the SKUs dealt round-robin over a shuffled slot order (so
+      every SKU is stocked when there are enough slots);
+    * ordered slotting (``slot_order`` given, slot ids best first, e.g.
+      cheapest to pick first from :func:`planner.slotting.slot_costs`): the
+      first ``fill`` fraction of that order, dealt in contiguous blocks in the
+      order of ``skus`` (so list the fastest movers first: the first SKU takes
+      the best slots). Every SKU gets ``n // len(skus)`` slots and the first
+      ``n % len(skus)`` one more.
+
+    SKUs given as :class:`Sku` values are added to the catalogue first. The
+    warehouse must exist. Returns the ``(slot_id, sku_id, qty)`` triples
+    received, in slot order of the layout. Raises ``InputError`` for an
+    unknown warehouse or SKU, a ``fill`` outside [0, 1], or a ``slot_order``
+    that names an unknown slot or a slot twice.
     """
     if not (0.0 <= fill <= 1.0):
         raise InputError(f"fill must be between 0 and 1, got {fill!r}")
@@ -212,12 +222,26 @@ def stock_layout(ledger: "Ledger", warehouse_id: str, layout: "Layout", skus: Se
     rng = np.random.default_rng(seed)
     slots = list(layout.slots)
     n_fill = int(round(fill * len(slots))) if ids else 0
-    order = rng.permutation(len(slots))[:n_fill]
+    if slot_order is None:
+        order = rng.permutation(len(slots))[:n_fill]
+        dealt = [ids[k % len(ids)] for k in range(len(order))]
+    else:
+        index = {s.id: i for i, s in enumerate(slots)}
+        seen: set[str] = set()
+        for sid in slot_order:
+            if sid not in index:
+                raise InputError(f"slot_order: unknown slot {sid!r}")
+            if sid in seen:
+                raise InputError(f"slot_order: slot {sid!r} is listed twice")
+            seen.add(sid)
+        order = [index[sid] for sid in slot_order][:n_fill]
+        per, extra = divmod(len(order), len(ids)) if ids else (0, 0)
+        dealt = [sku for k, sku in enumerate(ids) for _ in range(per + (1 if k < extra else 0))]
     chosen: dict[int, tuple[str, int]] = {}
-    for k, si in enumerate(order):
+    for si, sku in zip(order, dealt):
         cap = slots[si].capacity
         qty = int(rng.integers(1, min(cap, max_qty) + 1))
-        chosen[int(si)] = (ids[k % len(ids)], qty)
+        chosen[int(si)] = (sku, qty)
     rows = [(slots[i].id, sku, qty) for i, (sku, qty) in sorted(chosen.items())]
     ledger.load(skus=sku_values, locations=[(warehouse_id, s) for s in slots],
                 stock=[(warehouse_id, slot, sku, qty) for slot, sku, qty in rows], at=at)
