@@ -103,15 +103,14 @@ class _Reader:
 
     def obj(self, value: Any, field: str, keys: tuple[str, ...], required: tuple[str, ...], *, key: str,
             index: int) -> dict:
-        line = self.line_of(key, index)
         if not isinstance(value, dict):
-            self.fail(field, f"expected an object, got {type(value).__name__}", line=line)
+            self.fail(field, f"expected an object, got {type(value).__name__}", line=self.line_of(key, index))
         for k in value:
             if k not in keys:
-                self.fail(field, f"unknown field {k!r} (expected {', '.join(keys)})", line=line)
+                self.fail(field, f"unknown field {k!r} (expected {', '.join(keys)})", line=self.line_of(key, index))
         for k in required:
             if k not in value:
-                self.fail(field, f"missing field {k!r}", line=line)
+                self.fail(field, f"missing field {k!r}", line=self.line_of(key, index))
         return value
 
     def ident(self, value: Any, field: str, *, key: str, index: int) -> str:
@@ -164,20 +163,22 @@ class _Reader:
             lut[ord(ch)] = kind
         kinds = None
         for r, row in enumerate(rows):
-            line = self.line_of("grid", r, needle=row if isinstance(row, str) else None)
+            def line() -> int | None:
+                return self.line_of("grid", r, needle=json.dumps(row, ensure_ascii=False)[:-1])
+
             if not isinstance(row, str):
-                self.fail(f"grid[{r}]", f"expected a text row, got {type(row).__name__}", line=line)
+                self.fail(f"grid[{r}]", f"expected a text row, got {type(row).__name__}", line=self.line_of("grid", r))
             if width is None:
                 if not row:
-                    self.fail("grid[0]", "empty row", line=line)
+                    self.fail("grid[0]", "empty row", line=line())
                 width = len(row)
                 kinds = np.empty((len(rows), width), dtype=np.uint8)
             if len(row) != width:
-                self.fail(f"grid[{r}]", f"row has {len(row)} cells, row 0 has {width}", line=line)
+                self.fail(f"grid[{r}]", f"row has {len(row)} cells, row 0 has {width}", line=line())
             codes = np.fromiter((ord(ch) for ch in row), dtype=np.int64, count=width)
             if (codes >= len(lut)).any() or (lut[np.minimum(codes, len(lut) - 1)] == 255).any():
                 c = next(c for c, ch in enumerate(row) if ch not in legend)
-                self.fail(f"grid[{r}]", f"unknown character {row[c]!r} at column {c} (not in the legend)", line=line)
+                self.fail(f"grid[{r}]", f"unknown character {row[c]!r} at column {c} (not in the legend)", line=line())
             kinds[r] = lut[codes]
         return Grid(kinds)
 

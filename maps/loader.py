@@ -18,7 +18,7 @@ from pathlib import Path
 from robocore.errors import InputError
 from robocore.layout import Layout
 
-__all__ = ["load_layout", "save_layout", "bundled_layouts", "bundled_path"]
+__all__ = ["load_layout", "save_layout", "bundled_layouts", "bundled_path", "layout_from_problem", "is_bundled_name"]
 
 
 def bundled_layouts() -> tuple[str, ...]:
@@ -57,16 +57,31 @@ def _load_json_file(path: Path) -> Layout:
     if is_layout_json(data):
         return layout_from_data(data, text=text, source=str(path), default_name=path.stem)
     if is_lorr_problem(data):
-        problem = load_problem(path)
-        try:
-            return Layout(problem.grid, name=path.stem, spawns=problem.start_cells())
-        except ValueError as err:
-            raise InputError(f"agent starts as spawns: {err}", source=str(problem.agents_path)) from None
+        return layout_from_problem(load_problem(path), name=path.stem)
     if isinstance(data, dict) and "format" in data:
         raise InputError(f"format: expected 'robocore-layout', got {json.dumps(data['format'])[:40]}",
                          source=str(path))
     raise InputError("neither a robocore layout (no \"format\": \"robocore-layout\") nor a League of Robot Runners "
                      "problem (no \"mapFile\")", source=str(path))
+
+
+def layout_from_problem(problem, *, name: str) -> Layout:
+    """A League problem's map as a layout, its first ``team_size`` starts as spawns.
+
+    Raises :class:`~robocore.errors.InputError` naming the agents file if two
+    agents start on one cell.
+    """
+    try:
+        return Layout(problem.grid, name=name, spawns=problem.start_cells())
+    except ValueError as err:
+        raise InputError(f"agent starts as spawns: {err}", source=str(problem.agents_path)) from None
+
+
+def is_bundled_name(source) -> bool:
+    """True if ``source`` names a bundled layout rather than a file."""
+    text = str(source)
+    path = Path(text)
+    return not path.suffix and not path.exists() and text in bundled_layouts()
 
 
 def load_layout(source) -> Layout:

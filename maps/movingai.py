@@ -152,7 +152,11 @@ def write_map(grid: Grid, path) -> None:
     """Write ``grid`` to ``path`` as a MovingAI ``.map`` (see :func:`format_map`).
 
     Accepts a :class:`~robocore.grid.Grid` or anything with a ``grid``
-    attribute (a :class:`~robocore.layout.Layout`: only its grid is written).
+    attribute (a :class:`~robocore.layout.Layout`). Lossy: a ``.map`` holds
+    cells only, so a layout's slots, stations, chargers, docks, spawns and
+    zones are dropped, and RACK/HUMAN_ONLY cells are written as ``@``,
+    STATION/CHARGER/DOCK cells as ``E`` (see the module docstring). A grid of
+    FREE, BLOCKED, ENDPOINT and PICK cells round-trips exactly.
     Raises ``OSError`` if the file cannot be written.
     """
     grid = getattr(grid, "grid", grid)

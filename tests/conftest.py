@@ -12,7 +12,17 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
+# Property tests: in CI (CI=true) hypothesis runs derandomized, so a run is
+# reproducible and a red CI is a real, repeatable failure; locally it explores
+# new examples every run.
+from hypothesis import settings as _hyp_settings  # noqa: E402
+
+_hyp_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+if os.environ.get("CI"):
+    _hyp_settings.load_profile("ci")
+
 REPO = Path(__file__).resolve().parent.parent
+
 
 def _find_shared_data() -> Path:
     """``$ROBOCORE_SHARED_DATA``, else the first ``shared/data`` beside the

@@ -5,13 +5,40 @@ import importlib
 import pytest
 
 EXPECTED = {
-    "robocore": {"CellKind", "Coord", "DIRECTIONS", "Grid", "InputError", "Layout", "Location", "Slot", "Zone"},
-    "planner": {"UNREACHABLE", "PlanError", "bfs_distances", "distance_table", "is_valid_paths", "validate_paths",
-                "validate_plan", "validate_plan_file", "CacheStats", "DistanceCache", "LifelongPlanner", "PlannerStats",
-                "SolveIncomplete", "solve"},
-    "maps": {"LorrProblem", "ScenRow", "bundled_layouts", "check_scen", "load_layout", "load_problem", "parse_map",
-             "parse_scen", "read_layout_json", "read_map", "read_scen", "save_layout", "save_problem",
-             "write_layout_json", "write_map", "write_scen"},
+    "robocore": {
+        "CellKind", "Coord", "DIRECTIONS", "Grid", "InputError", "Layout", "Location", "Slot", "Zone",
+        "Address", "Event", "InvariantError", "Ledger", "LineRecord", "Order", "OrderLine", "OrderRecord",
+        "OrderSummary", "OutboxMessage", "Pick", "PickTask", "Reservation", "Sku", "State", "StockRow", "Substitute",
+        "Warehouse", "demo_catalog", "demo_warehouses", "iter_demo_catalog", "stock_layout", "validate_order",
+        "Carrier", "CarrierEvent", "CarrierEventKind", "CarrierSimulator", "Carton", "DEFAULT_CARRIERS",
+        "DEFAULT_CARTONS", "DEFAULT_SERVICES", "Item", "Label", "Notification", "NotificationKind", "PackResult",
+        "PackingError", "Parcel", "Placement", "Service", "ServiceChoice", "ServiceLevel", "choose_service",
+        "label_png", "label_zpl", "notification_for_event", "promise_date", "tracking_number",
+        "valid_tracking_number", "verify_packing",
+    },
+    "planner": {
+        "UNREACHABLE", "PlanError", "bfs_distances", "distance_table", "is_valid_paths", "validate_paths",
+        "validate_plan", "validate_plan_file",
+        "GridSearcher", "astar_length", "astar_path", "MAX_TIME", "NEVER", "ReservationTable", "SpaceTimeSearcher",
+        "spacetime_astar",
+        "cartonize", "cheapest_carton", "fit_items",
+        "CacheStats", "DistanceCache", "LifelongPlanner", "PlannerStats", "SolveIncomplete", "solve",
+        "AisleBlock", "BatchProblem", "GridDistances", "PickAgent", "PickContext", "PickOrder", "Route", "Tour",
+        "assign_cpsat", "assign_greedy", "batch_fifo", "batch_savings", "distance_matrix", "expand_route",
+        "improve_batches", "plan_tours", "route_combined", "route_exact", "route_largest_gap", "route_length",
+        "route_local_search", "route_optimal", "route_ortools", "route_s_shape", "route_stops", "set_partition",
+        "shortest_path",
+    },
+    "maps": {
+        "LorrProblem", "ScenRow", "WarehouseSpec", "bundled_layouts", "check_scen", "generate_warehouse", "load_layout",
+        "load_problem", "parse_map", "parse_scen", "read_layout_json", "read_map", "read_scen", "save_layout",
+        "save_problem", "write_layout_json", "write_map", "write_scen",
+    },
+    "viz": {
+        "Camera", "Frame", "FrameSource", "LiveSource", "PushSource", "RecordedSource", "ReplaySource",
+        "RunRecording", "Viewer", "fit_cell_px", "load_run", "render_frames", "render_layout", "render_snapshot",
+        "render_surface", "snapshot_cell_px",
+    },
 }
 
 
@@ -28,4 +55,13 @@ def test_import_planner_is_headless_and_light():
     import sys
 
     code = "import sys, planner, robocore; assert 'pygame' not in sys.modules and 'ortools' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_import_viz_is_headless_and_light():
+    import subprocess
+    import sys
+
+    code = ("import sys, viz, viz.viewer, viz.snapshot, robocore.cli.view_cmd; "
+            "assert 'pygame' not in sys.modules and 'maps' not in sys.modules, sorted(sys.modules)")
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -165,7 +165,11 @@ def test_shared_problems_load_and_round_trip(shared_data, tmp_path):
 def test_every_shared_problem_loads(shared_data):
     files = sorted((shared_data / "lorr").glob("*.json")) + sorted((shared_data / "lorr2024").glob("*.json"))
     assert len(files) == 18
+    checked_tasks = set()
     for f in files:
-        p = load_problem(f, with_tasks=False)
+        task_file = (f.parent, json.loads(f.read_text())["taskFile"])
+        p = load_problem(f, with_tasks=task_file not in checked_tasks)  # each tasks file is checked once
+        checked_tasks.add(task_file)
         assert p.team_size == len(p.starts)
         assert p.grid.passable_flat[p.starts].all()
+    assert len(checked_tasks) == 3

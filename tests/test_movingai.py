@@ -91,3 +91,12 @@ def test_shared_map_round_trips_byte_for_byte(shared_data, tmp_path):
     assert (g.rows, g.cols) == (140, 500)
     write_map(g, tmp_path / "w.map")
     assert (tmp_path / "w.map").read_bytes() == src.read_bytes()
+
+
+def test_every_shared_scen_checks_against_its_map(shared_data):
+    scens = sorted((shared_data / "movingai").glob("*.scen"))
+    assert len(scens) == 5
+    for scen in scens:
+        rows = read_scen(scen)
+        assert len(rows) == 1000
+        check_scen(rows, read_map(scen.parent / rows[0].map_name), source=str(scen))
