@@ -135,6 +135,7 @@ class LifelongRun:
     wall_s: float
     planner: str
     preprocess_s: float = 0.0
+    over_budget: int = 0
 
     def plan_dict(self, grid, *, map_path: str) -> dict:
         """The plan file of DESIGN.md (``robocore mapf --out``)."""
@@ -248,7 +249,7 @@ def run_lifelong(grid, starts, source, *, steps: int, actions: str = "move", see
     headings = (np.stack(hhist, axis=1) if n else np.zeros((0, len(hhist)), dtype=np.int64)) if rotate else None
     name = f"pibt-{actions}"
     return LifelongRun(paths, headings, records, finished, np.asarray(planner.step_ms), time.perf_counter() - t_start,
-                       name, preprocess_s)
+                       name, preprocess_s, planner.over_budget)
 
 
 def pool_size(num_tasks_reveal: float, team_size: int) -> int:
