@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["RandomTasks", "RoundRobinTasks", "GreedyTasks", "LifelongRun", "run_lifelong"]
+__all__ = ["RandomTasks", "RoundRobinTasks", "GreedyTasks", "LifelongRun", "run_lifelong", "pool_size"]
 
 
 class RandomTasks:
@@ -256,5 +256,3 @@ def pool_size(num_tasks_reveal: float, team_size: int) -> int:
     """Open tasks in the League 2024 pool: ``ceil(num_tasks_reveal * team_size)``."""
     return int(math.ceil(float(num_tasks_reveal) * int(team_size)))
 
-
-__all__ += ["pool_size"]
