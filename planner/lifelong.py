@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["RandomTasks", "RoundRobinTasks", "GreedyTasks", "LifelongRun", "run_lifelong"]
+__all__ = ["RandomTasks", "RoundRobinTasks", "GreedyTasks", "LifelongRun", "run_lifelong", "pool_size"]
 
 
 class RandomTasks:
@@ -135,6 +135,7 @@ class LifelongRun:
     wall_s: float
     planner: str
     preprocess_s: float = 0.0
+    over_budget: int = 0
 
     def plan_dict(self, grid, *, map_path: str) -> dict:
         """The plan file of DESIGN.md (``robocore mapf --out``)."""
@@ -248,12 +249,10 @@ def run_lifelong(grid, starts, source, *, steps: int, actions: str = "move", see
     headings = (np.stack(hhist, axis=1) if n else np.zeros((0, len(hhist)), dtype=np.int64)) if rotate else None
     name = f"pibt-{actions}"
     return LifelongRun(paths, headings, records, finished, np.asarray(planner.step_ms), time.perf_counter() - t_start,
-                       name, preprocess_s)
+                       name, preprocess_s, planner.over_budget)
 
 
 def pool_size(num_tasks_reveal: float, team_size: int) -> int:
     """Open tasks in the League 2024 pool: ``ceil(num_tasks_reveal * team_size)``."""
     return int(math.ceil(float(num_tasks_reveal) * int(team_size)))
 
-
-__all__ += ["pool_size"]

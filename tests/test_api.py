@@ -23,6 +23,7 @@ EXPECTED = {
         "spacetime_astar",
         "cartonize", "cheapest_carton", "fit_items",
         "CacheStats", "DistanceCache", "LifelongPlanner", "PlannerStats", "SolveIncomplete", "solve",
+        "GreedyTasks", "LifelongRun", "RandomTasks", "RoundRobinTasks", "run_lifelong",
         "AisleBlock", "BatchProblem", "GridDistances", "PickAgent", "PickContext", "PickOrder", "Route", "Tour",
         "assign_cpsat", "assign_greedy", "batch_fifo", "batch_savings", "distance_matrix", "expand_route",
         "improve_batches", "plan_tours", "route_combined", "route_exact", "route_largest_gap", "route_length",
