@@ -56,3 +56,30 @@ def test_reslot_plan_keeps_one_sku_per_slot_and_never_adds_travel_in_full(veloci
         placed[m.sku] = m.dst
     assert len(set(placed.tolist())) == n
     assert after == pytest.approx(expected_travel(velocity, placed, cost))
+
+
+def test_stock_layout_by_velocity_puts_fast_movers_nearest_the_stations():
+    from maps import load_layout
+    from robocore import Ledger, Warehouse, demo_catalog, stock_layout
+
+    layout = load_layout("small")
+    cost = slot_costs(layout)
+    order = [layout.slots[i].id for i in np.argsort(cost, kind="stable")]
+    skus = demo_catalog(40, seed=2)  # listed fastest first
+    with Ledger() as led:
+        led.add_warehouse(Warehouse("WH-1", "north"))
+        rows = stock_layout(led, "WH-1", layout, skus, seed=1, fill=0.5, slot_order=order)
+        by_slot = {s.id: c for s, c in zip(layout.slots, cost)}
+        mean_cost = {}
+        for slot, sku, _ in rows:
+            mean_cost.setdefault(sku, []).append(by_slot[slot])
+        means = [np.mean(mean_cost[s.id]) for s in skus]
+        # every SKU stocked, in blocks: each SKU's slots are all no farther than the next SKU's
+        assert len(mean_cost) == 40
+        assert all(max(mean_cost[a.id]) <= min(mean_cost[b.id]) for a, b in zip(skus, skus[1:]))
+        assert means == sorted(means)
+        assert len(rows) == round(0.5 * len(layout.slots))
+        led.check_invariants()
+        with pytest.raises(Exception, match="unknown slot 'nope'"):
+            stock_layout(led, "WH-1", layout, skus, slot_order=["nope"])
+        led.check_invariants()
