@@ -1,3 +1,48 @@
-"""robocore bridge: VDA 5050 message types over msgpack and ZeroMQ."""
+"""robocore bridge: VDA 5050 message types over msgpack and ZeroMQ.
 
-__all__: list[str] = []
+Modules: :mod:`bridge.messages` (message builders, enums, the grid <-> node
+mapping), :mod:`bridge.codec` (msgpack with size limit and type checks),
+:mod:`bridge.robot` (the robot-side order state machine),
+:mod:`bridge.order_channel` (the controller side of one robot's orders).
+The wire format is written down in ``docs/protocol.md``.
+"""
+
+from bridge.codec import DEFAULT_MAX_BYTES, ProtocolError, Reason, decode, encode
+from bridge.messages import (
+    HEADING_THETA,
+    INSTANT_ACTION_TYPES,
+    MANUFACTURER,
+    VERSION,
+    ActionStatus,
+    BlockingType,
+    ConnectionState,
+    EStop,
+    ErrorLevel,
+    Headers,
+    OperatingMode,
+    Topic,
+    action,
+    connection_message,
+    edge_id,
+    error,
+    factsheet_message,
+    instant_actions_message,
+    node_id,
+    node_position,
+    order_message,
+    parse_node_id,
+    state_message,
+    timestamp,
+    visualization_message,
+)
+from bridge.order_channel import OrderChannel
+from bridge.robot import Agv, OrderOutcome, drive_one_cell
+
+__all__ = [
+    "DEFAULT_MAX_BYTES", "ProtocolError", "Reason", "decode", "encode",
+    "HEADING_THETA", "INSTANT_ACTION_TYPES", "MANUFACTURER", "VERSION", "ActionStatus", "BlockingType",
+    "ConnectionState", "EStop", "ErrorLevel", "Headers", "OperatingMode", "Topic", "action", "connection_message",
+    "edge_id", "error", "factsheet_message", "instant_actions_message", "node_id", "node_position", "order_message",
+    "parse_node_id", "state_message", "timestamp", "visualization_message",
+    "OrderChannel", "Agv", "OrderOutcome", "drive_one_cell",
+]
