@@ -7,6 +7,13 @@ kernels compile (or load from cache) on first use, and OR-Tools is imported
 inside the functions that need it.
 """
 
+from planner.aisles import AisleBlock, route_combined, route_largest_gap, route_optimal, route_s_shape
+from planner.assignment import assign_cpsat, assign_greedy
+from planner.batching import BatchProblem, batch_fifo, batch_savings, improve_batches, set_partition
+from planner.distmatrix import GridDistances, distance_matrix, expand_route, route_length, shortest_path
+from planner.pickplan import PickContext, plan_tours
+from planner.picktypes import PickAgent, PickOrder, Tour
+from planner.routing import Route, route_exact, route_local_search, route_ortools, route_stops
 from planner.astar import GridSearcher, astar_length, astar_path
 from planner.cartonize import cartonize, cheapest_carton, fit_items
 from planner.distance import UNREACHABLE, bfs_distances, distance_table
@@ -20,4 +27,10 @@ __all__ = [
     "ReservationTable", "SolveIncomplete", "SpaceTimeSearcher", "UNREACHABLE", "astar_length", "astar_path",
     "bfs_distances", "cartonize", "cheapest_carton", "distance_table", "fit_items", "is_valid_paths", "solve",
     "spacetime_astar", "validate_paths", "validate_plan", "validate_plan_file",
+    # pick planning: distances, routing, batching, assignment
+    "AisleBlock", "BatchProblem", "GridDistances", "PickAgent", "PickContext", "PickOrder", "Route", "Tour",
+    "assign_cpsat", "assign_greedy", "batch_fifo", "batch_savings", "distance_matrix", "expand_route",
+    "improve_batches", "plan_tours", "route_combined", "route_exact", "route_largest_gap", "route_length",
+    "route_local_search", "route_optimal", "route_ortools", "route_s_shape", "route_stops", "set_partition",
+    "shortest_path",
 ]

@@ -71,10 +71,13 @@ def _project(px: np.int64, py: np.int64, pz: np.int64, axis: np.int64, box: np.n
 
 
 @njit(cache=True)
-def _ep_pack(dims: np.ndarray, allow: np.ndarray, cl: np.int64, cw: np.int64, ch: np.int64):
+def _ep_pack(dims: np.ndarray, allow: np.ndarray, cl: np.int64, cw: np.int64, ch: np.int64, pref: np.int64):
     """Extreme-point first fit of ``dims[n, 3]`` (in this order) into ``cl x cw x ch``.
 
-    ``allow[n, 6]`` marks the permitted rows of ``_PERMS`` per item. Returns
+    ``allow[n, 6]`` marks the permitted axis permutations per item (rows of
+    the table below; rows 0 and 1 keep the height on z). Among orientations
+    at the same point, ``pref`` 0 takes the flattest (then the largest
+    footprint), 1 the longest along x (then along y). Returns
     ``(ok, box[n, 6])`` with each row ``x, y, z, dx, dy, dz`` (mm).
     """
     n = dims.shape[0]
@@ -124,8 +127,11 @@ def _ep_pack(dims: np.ndarray, allow: np.ndarray, cl: np.int64, cw: np.int64, ch
                     if z < bz or (z == bz and (y < by or (y == by and x < bx))):
                         better = True
                     elif z == bz and y == by and x == bx:
-                        # same point: flatter first, then the larger footprint
-                        if dz < bdz or (dz == bdz and dx * dy > bdx * bdy):
+                        if pref == 0:
+                            # same point: flatter first, then the larger footprint
+                            if dz < bdz or (dz == bdz and dx * dy > bdx * bdy):
+                                better = True
+                        elif dx > bdx or (dx == bdx and dy > bdy):
                             better = True
                 if better:
                     found = True
@@ -202,9 +208,9 @@ def _orders(items: list[Item]) -> list[list[int]]:
 def _heuristic_fit(items: list[Item], dims: tuple[int, int, int]) -> list[Placement] | None:
     allow = _allow_mask(items)
     arr = np.array([it.dims for it in items], dtype=np.int64)
-    for order in _orders(items):
+    for order, pref in [(o, p) for p in (0, 1) for o in _orders(items)]:
         o = np.array(order, dtype=np.int64)
-        ok, box = _ep_pack(arr[o], allow[o], np.int64(dims[0]), np.int64(dims[1]), np.int64(dims[2]))
+        ok, box = _ep_pack(arr[o], allow[o], np.int64(dims[0]), np.int64(dims[1]), np.int64(dims[2]), np.int64(pref))
         if ok:
             return [
                 Placement(int(order[k]), (int(b[0]), int(b[1]), int(b[2])), (int(b[3]), int(b[4]), int(b[5])))
@@ -350,6 +356,21 @@ def _fits_alone(item: Item, carton: Carton) -> bool:
     )
 
 
+def _pair_conflict(items: list[Item], dims: tuple[int, int, int]) -> bool:
+    """Whether two items cannot share the carton: in every pair of orientations that fit,
+    they are too long to sit side by side along any axis (exact for two items)."""
+    oris = [[o for o in orientations(it) if o[0] <= dims[0] and o[1] <= dims[1] and o[2] <= dims[2]] for it in items]
+    for i in range(len(items)):
+        for j in range(i + 1, len(items)):
+            if all(
+                oi[0] + oj[0] > dims[0] and oi[1] + oj[1] > dims[1] and oi[2] + oj[2] > dims[2]
+                for oi in oris[i]
+                for oj in oris[j]
+            ):
+                return True
+    return False
+
+
 def fit_items(items: list[Item] | tuple[Item, ...], carton: Carton, *, exact: bool = True) -> list[Placement] | None:
     """Placements of all ``items`` in one ``carton``, or ``None`` if none was found.
 
@@ -369,7 +390,7 @@ def fit_items(items: list[Item] | tuple[Item, ...], carton: Carton, *, exact: bo
     if not all(_fits_alone(it, carton) for it in items):
         return None
     got = _heuristic_fit(items, carton.dims)
-    if got is None and exact and len(items) <= EXACT_FIT_ITEMS:
+    if got is None and exact and len(items) <= EXACT_FIT_ITEMS and not _pair_conflict(items, carton.dims):
         got = _exact_fit(items, carton.dims)
     return got
 

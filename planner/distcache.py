@@ -35,8 +35,10 @@ __all__ = ["DistanceCache", "CacheStats"]
 
 @dataclass(frozen=True)
 class CacheStats:
-    """Counters of a :class:`DistanceCache`: lookups of distinct goals that found
-    a table (``hits``), that built one (``misses``), tables dropped to make room
+    """Counters of a :class:`DistanceCache`: goal lookups (one per entry of a
+    request) that found a table (``hits``; a goal repeated in a request that
+    builds it counts one miss and the rest as hits), that built one
+    (``misses``), tables dropped to make room
     (``evictions``), goals that found no room because every slot held a goal in
     use by the same request (``overflows``), and the current table count."""
 
@@ -169,12 +171,16 @@ class DistanceCache:
             bad = int(g[(g < 0) | (g >= n)].flat[0])
             raise ValueError(f"goal {bad} is outside the {self.rows} x {self.cols} grid")
         self._tick += 1
-        uniq = np.unique(g)
-        have = self._goal_slot[uniq]
-        hit = have >= 0
-        self._hits += int(hit.sum())
-        self._last_used[have[hit]] = self._tick
-        missing = uniq[~hit]
+        have = self._goal_slot[g]
+        if have.min() >= 0:  # fast path: every table is resident
+            self._hits += int(g.size)
+            self._last_used[have] = self._tick
+            return have
+        known = have >= 0
+        self._hits += int(known.sum())
+        self._last_used[have[known]] = self._tick
+        missing = np.unique(g[~known])
+        self._hits += int((~known).sum()) - missing.size  # repeats of a missing goal within the request
         if missing.size:
             self._fill(missing)
         return self._goal_slot[g]

@@ -15,7 +15,7 @@ import numpy as np
 
 from planner.distance import UNREACHABLE, bfs_distances
 
-__all__ = ["DistanceCache", "distance_matrix", "shortest_path", "expand_route", "route_length"]
+__all__ = ["GridDistances", "distance_matrix", "shortest_path", "expand_route", "route_length"]
 
 _STEPS = ((0, 1), (1, 0), (0, -1), (-1, 0))  # heading order E, S, W, N: deterministic ties
 
@@ -27,7 +27,7 @@ def _cell(grid, cell) -> tuple[int, int]:
     return (r, c)
 
 
-class DistanceCache:
+class GridDistances:
     """Full BFS distance tables of one grid, kept for reuse (least recently used).
 
     A table is a flat ``int32`` array of ``rows * cols`` distances in moves to
@@ -105,7 +105,7 @@ def distance_matrix(grid, cells: Sequence, *, human: bool = False) -> np.ndarray
     """``(n, n)`` ``int32`` matrix of grid distances among ``cells``.
 
     One BFS per distinct cell; ``UNREACHABLE`` where there is no path. See
-    :meth:`DistanceCache.matrix`.
+    :meth:`GridDistances.matrix`.
 
     Examples
     --------
@@ -114,7 +114,7 @@ def distance_matrix(grid, cells: Sequence, *, human: bool = False) -> np.ndarray
     >>> distance_matrix(g, [(0, 0), (2, 0), (0, 2)]).tolist()
     [[0, 6, 2], [6, 0, 4], [2, 4, 0]]
     """
-    return DistanceCache(grid, human=human, max_tables=0).matrix(cells)
+    return GridDistances(grid, human=human, max_tables=0).matrix(cells)
 
 
 def shortest_path(grid, start, goal, *, table: np.ndarray | None = None, human: bool = False) -> list[tuple[int, int]]:
@@ -153,13 +153,13 @@ def shortest_path(grid, start, goal, *, table: np.ndarray | None = None, human: 
     return path
 
 
-def expand_route(grid, stops: Iterable, *, human: bool = False, cache: DistanceCache | None = None) -> list[tuple[int, int]]:
+def expand_route(grid, stops: Iterable, *, human: bool = False, cache: GridDistances | None = None) -> list[tuple[int, int]]:
     """Expand a stop sequence into every cell walked, consecutive cells 4-adjacent.
 
     The result has ``route_length(stops) + 1`` cells. Raises ``ValueError``
     if a stop is unreachable from the one before it.
     """
-    cache = cache if cache is not None else DistanceCache(grid, human=human, max_tables=64)
+    cache = cache if cache is not None else GridDistances(grid, human=human, max_tables=64)
     stops = [_cell(grid, s) for s in stops]
     if not stops:
         return []
@@ -169,12 +169,12 @@ def expand_route(grid, stops: Iterable, *, human: bool = False, cache: DistanceC
     return cells
 
 
-def route_length(grid, stops: Sequence, *, human: bool = False, cache: DistanceCache | None = None) -> int:
+def route_length(grid, stops: Sequence, *, human: bool = False, cache: GridDistances | None = None) -> int:
     """Grid length in moves of visiting ``stops`` in order (sum of legs).
 
     Raises ``ValueError`` if a leg has no path.
     """
-    cache = cache if cache is not None else DistanceCache(grid, human=human, max_tables=64)
+    cache = cache if cache is not None else GridDistances(grid, human=human, max_tables=64)
     total = 0
     for a, b in zip(stops, stops[1:]):
         t = cache.table(b)

@@ -154,7 +154,8 @@ class LifelongRun:
 
 
 def run_lifelong(grid, starts, source, *, steps: int, actions: str = "move", seed: int = 0, cache_mb: float = 512,
-                 step_budget_ms: float | None = None, progress=None, record: bool = True) -> LifelongRun:
+                 step_budget_ms: float | None = None, progress=None, record: bool = True,
+                 prefer_free: bool = True) -> LifelongRun:
     """Run lifelong MAPF for ``steps`` steps.
 
     Parameters
@@ -166,7 +167,7 @@ def run_lifelong(grid, starts, source, *, steps: int, actions: str = "move", see
         positions) -> [(agent, errands), ...]`` and a ``name``).
     steps: number of time steps.
     actions: ``"move"`` or ``"rotate"`` (agents start heading east, 0).
-    seed, cache_mb, step_budget_ms: passed to the planner.
+    seed, cache_mb, step_budget_ms, prefer_free: passed to the planner.
     progress: optional callable ``progress(step, tasks_finished)`` after each step.
     record: keep every step's cells (``paths``); without it ``paths`` holds
         the first and last step only (benchmarks of large runs).
@@ -182,7 +183,8 @@ def run_lifelong(grid, starts, source, *, steps: int, actions: str = "move", see
     pos = np.asarray(starts, dtype=np.int64).copy()
     n = pos.size
     rotate = actions == "rotate"
-    planner = LifelongPlanner(grid, seed=seed, cache_mb=cache_mb, step_budget_ms=step_budget_ms, actions=actions)
+    planner = LifelongPlanner(grid, seed=seed, cache_mb=cache_mb, step_budget_ms=step_budget_ms, actions=actions,
+                              prefer_free=prefer_free)
     head = np.zeros(n, dtype=np.int64)
     task_of = np.full(n, -1, dtype=np.int64)  # index into records
     errand = np.zeros(n, dtype=np.int64)

@@ -109,6 +109,7 @@ class LifelongPlanner:
         self._last_goals: np.ndarray | None = None
         self._dummy_tables = np.zeros((1, 1), dtype=self.cache.dtype)
         self._steps = 0
+        self._err = np.zeros(1, dtype=np.int64)
         self.step_ms: list[float] = []
         self.over_budget = 0
 
@@ -190,11 +191,6 @@ class LifelongPlanner:
             if n and (arr.min() < 0 or arr.max() >= size):
                 a = int(np.flatnonzero((arr < 0) | (arr >= size))[0])
                 raise ValueError(f"agent {a}: {name} {int(arr[a])} is outside the {self.rows} x {self.cols} grid")
-            ok = np.where(hum, self._hpassable[arr], self._passable[arr]) != 0 if n else np.ones(0, bool)
-            if not ok.all():
-                a = int(np.flatnonzero(~ok)[0])
-                who = "human" if hum[a] else "robot"
-                raise ValueError(f"agent {a}: {name} {self.grid.coord(int(arr[a]))} is not passable for a {who}")
         return pos, goal, hold_a, hum
 
     def _priorities(self, pos, goal, n):
@@ -210,7 +206,7 @@ class LifelongPlanner:
         return self._prio
 
     def _step(self, positions, goals, headings, hold, humans):
-        from planner.pibt import ERR_DUPLICATE, OK, W_OCC, pibt_step
+        from planner.pibt import ERR_DUPLICATE, ERR_POSITION, OK, W_OCC, pibt_step
 
         t0 = time.perf_counter()
         pos, goal, hold_a, hum = self._check(positions, goals, hold, humans)
@@ -233,23 +229,37 @@ class LifelongPlanner:
         prio = self._priorities(pos, goal, n)
         key = prio + np.where(hum, 1e15, 0.0)
         order = np.argsort(-key, kind="stable").astype(np.int64)
-        noise = np.random.default_rng([self.seed, self._steps]).random((n, 5))
+        noise_key = np.uint64(step_key(self.seed, self._steps))
         rotate = headings is not None
         head = headings if rotate else np.zeros(n, dtype=np.int64)
         nxt = np.empty(n, dtype=np.int64)
         nhead = np.empty(n, dtype=np.int64)
         status = pibt_step(pos, goal, head, order, hold_a, hum, slot, self.cache.tables, self.cache.cell_id,
                            self.cache.unreachable, hslot, htables, hcell, hun, self._passable, self._hpassable,
-                           noise, W_OCC if self.prefer_free else 0.0, self.rows, self.cols, rotate, self._occ_now, self._occ_next, nxt, nhead)
+                           noise_key, W_OCC if self.prefer_free else 0.0, self.rows, self.cols, rotate, self._occ_now,
+                           self._occ_next, nxt, nhead, self._err)
         if status != OK:
-            a = ERR_DUPLICATE - status
-            raise ValueError(f"agent {a}: position {self.grid.coord(int(pos[a]))} is taken by another agent")
+            a = int(self._err[0])
+            who = "human" if hum[a] else "robot"
+            if status == ERR_DUPLICATE:
+                raise ValueError(f"agent {a}: position {self.grid.coord(int(pos[a]))} is taken by another agent")
+            what, cell = ("position", pos[a]) if status == ERR_POSITION else ("goal", goal[a])
+            raise ValueError(f"agent {a}: {what} {self.grid.coord(int(cell))} is not passable for a {who}")
         self._steps += 1
         ms = (time.perf_counter() - t0) * 1e3
         self.step_ms.append(ms)
         if self.step_budget_ms is not None and ms > self.step_budget_ms:
             self.over_budget += 1
         return nxt, nhead
+
+
+_MASK = (1 << 64) - 1
+
+
+def step_key(seed: int, step: int) -> int:
+    """The ``uint64`` noise key of step ``step`` under ``seed`` (see
+    :func:`planner.pibt.noise`)."""
+    return ((int(seed) & _MASK) * 0x9E3779B97F4A7C15 + int(step) * 0xD1B54A32D192ED03 + 0x632BE59BD9B4E019) & _MASK
 
 
 def solve(grid, starts, goals, *, max_steps: int = 10_000, seed: int = 0) -> np.ndarray:

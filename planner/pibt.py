@@ -14,17 +14,18 @@ call stack.
 Additions (the rationale and measurements are in ``docs/mapf.md``):
 
 * candidate order: distance, then cells nobody stands on now (an occupied
-  cell means a push, which is where livelock starts), then a per-call noise
-  array (seeded random tie-breaking, supplied by the caller so the slow twin in
+  cell means a push, which is where livelock starts), then seeded noise (a
+  hash of the step key, agent and candidate, so the slow twin in
   ``tests/naive_mapf.py`` reproduces the kernel exactly);
 * *held* agents (picking, charging, faulted) are fixed obstacles;
 * *humans* are planned on their own tables and passability; robots never
   enter a cell a human stands on now, nor one a human reserved for the next
   step (humans are planned first, so their reservations exist by then);
-* the rotation action model (League of Robot Runners 2024): an agent either
-  moves one cell forward along its heading or stays (turning 90 degrees or
-  waiting), so the candidates are the cell ahead and the agent's own cell;
-  turns are ranked by a rotation-aware distance estimate.
+* the rotation action model (League of Robot Runners 2024: forward, turn a
+  quarter, wait): PIBT plans cells with ties broken towards the cells needing
+  fewer turns, then :func:`_to_rotation_actions` turns the plan into actions
+  (forward where the planned cell is ahead, else a turn towards it) and keeps
+  back every agent whose planned cell stays occupied.
 
 Distance lookups: agent ``a``'s table is row ``slot[a]`` of ``tables``
 (``htables`` for humans), indexed through ``cell_id`` (``hcell_id``); values
@@ -40,18 +41,21 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["pibt_step", "NO_PATH", "OK", "ERR_DUPLICATE", "W_OCC", "W_TURN", "W_NOISE"]
+__all__ = ["pibt_step", "noise", "NO_PATH", "OK", "ERR_DUPLICATE", "ERR_POSITION", "ERR_GOAL", "W_OCC", "W_TURN",
+           "W_NOISE"]
 
 #: Distance used for "no path" in candidate keys.
 NO_PATH = 1 << 30
-#: Kernel status codes (the return value is ``OK`` or ``ERR_DUPLICATE - agent``).
+#: Kernel status codes.
 OK = 0
-ERR_DUPLICATE = -1
+ERR_DUPLICATE = 1
+ERR_POSITION = 2
+ERR_GOAL = 3
 
 # candidate key weights: distance (integer) dominates, then occupancy, then
 # a turn penalty (rotation model: waiting beats a pointless turn), then noise
 W_OCC = 0.5
-W_TURN = 0.15
+W_TURN = 0.1
 W_NOISE = 0.3
 
 
@@ -72,6 +76,23 @@ def _dist(a, v, is_human, slot, tables, cell_id, unreach, hslot, htables, hcell_
     gr = g // cols
     vr = v // cols
     return np.int64(abs(gr - vr) + abs((g - gr * cols) - (v - vr * cols)))
+
+
+@njit(cache=True, nogil=True)
+def _mix(x):
+    """splitmix64 finaliser of a ``uint64``."""
+    x = x + np.uint64(0x9E3779B97F4A7C15)
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+@njit(cache=True, nogil=True)
+def noise(key, a, k):
+    """Tie-breaking noise in [0, 1) of agent ``a``, candidate ``k`` under the
+    step's ``key`` (``uint64``): a hash, so no random state is carried."""
+    x = _mix(key + np.uint64(a * 5 + k))
+    return np.float64(x >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
 @njit(cache=True, nogil=True)
@@ -96,89 +117,95 @@ def _turns(h, d):
 
 
 @njit(cache=True, nogil=True)
-def _rot_est(a, v, hh, is_human, slot, tables, cell_id, unreach, hslot, htables, hcell_id, hunreach, goal,
-             passable, rows, cols):
-    """Rotation-aware estimate: moves to the goal from ``v`` plus the quarter
-    turns needed before the first move from heading ``hh``."""
-    d = _dist(a, v, is_human, slot, tables, cell_id, unreach, hslot, htables, hcell_id, hunreach, goal, cols)
-    if d == 0 or d >= NO_PATH:
-        return d
-    best = 2
-    for k in range(4):
-        w = _neighbour(v, k, rows, cols)
-        if w < 0 or passable[w] == 0:
-            continue
-        dw = _dist(a, w, is_human, slot, tables, cell_id, unreach, hslot, htables, hcell_id, hunreach, goal, cols)
-        if dw == d - 1:
-            t = _turns(hh, k)
-            if t < best:
-                best = t
-    return d + best
-
-
-@njit(cache=True, nogil=True)
 def _prepare(a, depth, pos, heading, rotate, is_human, slot, tables, cell_id, unreach, hslot, htables, hcell_id,
-             hunreach, goal, passable, hpassable, occ_now, noise, w_occ, rows, cols, cand_cell, cand_head, cand_key,
+             hunreach, goal, passable, hpassable, occ_now, noise_key, w_occ, rows, cols, cand_cell, cand_key,
              cand_n):
     """Fill the sorted candidate list of agent ``a`` at stack level ``depth``."""
     u = pos[a]
     pmask = hpassable if is_human[a] else passable
     n = 0
-    if rotate:
-        h = heading[a]
-        fwd = _neighbour(u, h, rows, cols)
-        if fwd >= 0 and pmask[fwd] != 0:
-            key = np.float64(_rot_est(a, fwd, h, is_human, slot, tables, cell_id, unreach, hslot, htables,
-                                      hcell_id, hunreach, goal, pmask, rows, cols))
-            if occ_now[fwd] != -1:
+    for k in range(5):
+        v = u if k == 4 else _neighbour(u, k, rows, cols)
+        if v < 0 or pmask[v] == 0:
+            continue
+        key = np.float64(_dist(a, v, is_human, slot, tables, cell_id, unreach, hslot, htables, hcell_id,
+                               hunreach, goal, cols))
+        if v != u:
+            if occ_now[v] != -1:
                 key += w_occ
-            cand_cell[depth, n] = fwd
-            cand_head[depth, n] = h
-            cand_key[depth, n] = key + W_NOISE * noise[a, 0]
-            n += 1
-        for k in range(3):
-            hh = (h + 1) % 4 if k == 0 else ((h + 3) % 4 if k == 1 else h)
-            key = np.float64(_rot_est(a, u, hh, is_human, slot, tables, cell_id, unreach, hslot, htables,
-                                      hcell_id, hunreach, goal, pmask, rows, cols))
-            if k < 2:
-                key += W_TURN
-            cand_cell[depth, n] = u
-            cand_head[depth, n] = hh
-            cand_key[depth, n] = key + W_NOISE * noise[a, k + 1]
-            n += 1
-    else:
-        for k in range(5):
-            v = u if k == 4 else _neighbour(u, k, rows, cols)
-            if v < 0 or pmask[v] == 0:
-                continue
-            key = np.float64(_dist(a, v, is_human, slot, tables, cell_id, unreach, hslot, htables, hcell_id,
-                                   hunreach, goal, cols))
-            if v != u and occ_now[v] != -1:
-                key += w_occ
-            cand_cell[depth, n] = v
-            cand_head[depth, n] = 0
-            cand_key[depth, n] = key + W_NOISE * noise[a, k]
-            n += 1
+            if rotate:
+                key += W_TURN * _turns(heading[a], k)
+        cand_cell[depth, n] = v
+        cand_key[depth, n] = key + W_NOISE * noise(noise_key, a, k)
+        n += 1
     # insertion sort by key (at most 5 entries); stable
     for i in range(1, n):
         kc = cand_key[depth, i]
         vc = cand_cell[depth, i]
-        hc = cand_head[depth, i]
         j = i - 1
         while j >= 0 and cand_key[depth, j] > kc:
             cand_key[depth, j + 1] = cand_key[depth, j]
             cand_cell[depth, j + 1] = cand_cell[depth, j]
-            cand_head[depth, j + 1] = cand_head[depth, j]
             j -= 1
         cand_key[depth, j + 1] = kc
         cand_cell[depth, j + 1] = vc
-        cand_head[depth, j + 1] = hc
     cand_n[depth] = n
 
 
 @njit(cache=True, nogil=True)
+def _to_rotation_actions(pos, heading, nxt, nhead, occ_next, cols):
+    """Turn planned cell moves into rotation-model actions, in place.
+
+    An agent whose planned cell lies along its heading moves forward; one whose
+    planned cell lies elsewhere turns a quarter towards it (clockwise for a
+    half turn) and stays; an agent planned to stay waits. Then, since a
+    staying agent keeps its cell, the agent planned to enter that cell (at
+    most one: ``occ_next`` is the plan's reservation) stays too, and so on
+    along the chain. What remains moves into cells nobody keeps, with the
+    plan's distinct targets and no swaps, so the executed moves never
+    conflict.
+    """
+    n = pos.shape[0]
+    queue = np.empty(n, dtype=np.int64)
+    qn = 0
+    for a in range(n):
+        u = pos[a]
+        v = nxt[a]
+        h = heading[a]
+        nhead[a] = h
+        if v == u:
+            queue[qn] = a
+            qn += 1
+            continue
+        dv = v - u
+        if dv == cols:
+            d = 1
+        elif dv == -cols:
+            d = 3
+        elif dv == 1:
+            d = 0
+        else:
+            d = 2
+        if d != h:
+            t = (d - h) % 4
+            nhead[a] = (h + 3) % 4 if t == 3 else (h + 1) % 4
+            nxt[a] = u
+            queue[qn] = a
+            qn += 1
+    qi = 0
+    while qi < qn:
+        s = queue[qi]
+        qi += 1
+        m = occ_next[pos[s]]
+        if m != -1 and m != s and nxt[m] == pos[s]:
+            nxt[m] = pos[m]
+            queue[qn] = m
+            qn += 1
+
+
+@njit(cache=True, nogil=True)
 def pibt_step(pos, goal, heading, order, hold, is_human, slot, tables, cell_id, unreach, hslot, htables, hcell_id,
-              hunreach, passable, hpassable, noise, w_occ, rows, cols, rotate, occ_now, occ_next, nxt, nhead):
+              hunreach, passable, hpassable, noise_key, w_occ, rows, cols, rotate, occ_now, occ_next, nxt, nhead, err):
     """Plan one step for all agents; write next cells to ``nxt`` and next
     headings to ``nhead``.
 
@@ -193,25 +220,38 @@ def pibt_step(pos, goal, heading, order, hold, is_human, slot, tables, cell_id, 
     cell_id, hcell_id: ``int64 (rows*cols,)`` flat cell -> table column.
     unreach, hunreach: table value meaning "no path".
     passable, hpassable: ``uint8 (rows*cols,)`` robot / human passability.
-    noise: ``float64 (N, 5)`` in [0, 1): tie-breaking per agent and candidate
-        (move model: E, S, W, N, stay; rotation: forward, cw, ccw, wait).
+    noise_key: ``uint64`` per step; agent ``a``'s tie-breaking noise for
+        candidate ``k`` (E, S, W, N, stay) is :func:`noise` ``(noise_key, a, k)``.
     w_occ: key penalty of a cell another agent stands on (``W_OCC``, or 0.0
         for the paper's plain ordering).
     rotate: the rotation action model.
     occ_now, occ_next: ``int64 (rows*cols,)`` scratch, all ``-1`` on entry and
         on return.
     nxt, nhead: ``int64 (N,)`` outputs.
+    err: ``int64 (1,)``: the agent at fault when the status is not ``OK``.
 
-    Returns ``OK``, or ``ERR_DUPLICATE - a`` if agent ``a`` stands on a cell an
-    earlier agent stands on (the outputs are then meaningless).
+    Cells must be inside the grid (the caller checks; there is no bounds
+    checking here). Returns ``OK``; ``ERR_DUPLICATE`` if agent ``err[0]``
+    stands on a cell an earlier agent stands on; ``ERR_POSITION`` or
+    ``ERR_GOAL`` if its cell or goal is impassable for its kind. The outputs
+    are meaningless unless the status is ``OK``.
     """
     n = pos.shape[0]
     for a in range(n):
         u = pos[a]
+        pm = hpassable if is_human[a] else passable
+        status = OK
         if occ_now[u] != -1:
+            status = ERR_DUPLICATE
+        elif pm[u] == 0:
+            status = ERR_POSITION
+        elif pm[goal[a]] == 0:
+            status = ERR_GOAL
+        if status != OK:
             for b in range(a):
                 occ_now[pos[b]] = -1
-            return ERR_DUPLICATE - a
+            err[0] = a
+            return status
         occ_now[u] = a
         nxt[a] = -1
         nhead[a] = heading[a]
@@ -227,7 +267,6 @@ def pibt_step(pos, goal, heading, order, hold, is_human, slot, tables, cell_id, 
     st_agent = np.empty(n, dtype=np.int64)
     st_ci = np.empty(n, dtype=np.int64)
     cand_cell = np.empty((n, 5), dtype=np.int64)
-    cand_head = np.empty((n, 5), dtype=np.int64)
     cand_key = np.empty((n, 5), dtype=np.float64)
     cand_n = np.empty(n, dtype=np.int64)
     for k in range(n):
@@ -238,7 +277,7 @@ def pibt_step(pos, goal, heading, order, hold, is_human, slot, tables, cell_id, 
         st_agent[0] = root
         st_ci[0] = 0
         _prepare(root, 0, pos, heading, rotate, is_human, slot, tables, cell_id, unreach, hslot, htables, hcell_id,
-                 hunreach, goal, passable, hpassable, occ_now, noise, w_occ, rows, cols, cand_cell, cand_head, cand_key, cand_n)
+                 hunreach, goal, passable, hpassable, occ_now, noise_key, w_occ, rows, cols, cand_cell, cand_key, cand_n)
         ret = -1  # -1 nothing to report, 0 child failed, 1 child succeeded
         while depth >= 0:
             if ret == 1:
@@ -260,7 +299,6 @@ def pibt_step(pos, goal, heading, order, hold, is_human, slot, tables, cell_id, 
                     if is_human[j] and not is_human[a]:
                         continue  # robots never enter a human's current cell
                 nxt[a] = v
-                nhead[a] = cand_head[depth, ci]
                 occ_next[v] = a
                 log[nlog] = v
                 nlog += 1
@@ -269,8 +307,8 @@ def pibt_step(pos, goal, heading, order, hold, is_human, slot, tables, cell_id, 
                     st_agent[depth] = j
                     st_ci[depth] = 0
                     _prepare(j, depth, pos, heading, rotate, is_human, slot, tables, cell_id, unreach, hslot, htables,
-                             hcell_id, hunreach, goal, passable, hpassable, occ_now, noise, w_occ, rows, cols, cand_cell,
-                             cand_head, cand_key, cand_n)
+                             hcell_id, hunreach, goal, passable, hpassable, occ_now, noise_key, w_occ, rows, cols, cand_cell,
+                             cand_key, cand_n)
                     pushed = True
                 else:
                     ret = 1
@@ -282,12 +320,13 @@ def pibt_step(pos, goal, heading, order, hold, is_human, slot, tables, cell_id, 
                 continue
             # every candidate failed: stay (and keep the heading)
             nxt[a] = pos[a]
-            nhead[a] = heading[a]
             occ_next[pos[a]] = a
             log[nlog] = pos[a]
             nlog += 1
             ret = 0
             depth -= 1
+    if rotate:
+        _to_rotation_actions(pos, heading, nxt, nhead, occ_next, cols)
     for a in range(n):
         occ_now[pos[a]] = -1
     for i in range(nlog):

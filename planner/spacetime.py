@@ -25,10 +25,13 @@ search therefore ends even without a ``max_time`` horizon.
 Memory. The table keeps two open-addressing hash sets of ``int64`` keys at a
 load factor of at most one half, so 16-32 bytes per vertex or edge
 reservation, plus 8 bytes per grid cell (hold time and last vertex
-reservation per cell). A :class:`SpaceTimeSearcher` holds a node pool of 12
-bytes and a heap of 12 bytes per generated state, a visited hash of 16-32
-bytes per state (it grows by doubling when a search needs more, starting at
-65,536 states, about 3.5 MB), and 8 bytes per grid cell for the folded part.
+reservation per cell). A :class:`SpaceTimeSearcher` holds, per state its
+pool can take, 16 bytes of state (cell, time, parent, heap value), an 8-byte
+heap key and two 16-byte visited-hash slots: 56 bytes, 3.7 MB for the initial
+65,536 states (pool and hash double, and the search reruns, when a query
+needs more); plus 8 bytes per grid cell for the folded part. A query uses only
+the first 1,024 slots of the visited hash unless it needs more (then it reruns
+on twice as many), so small searches stay in cache.
 """
 
 from __future__ import annotations
@@ -41,21 +44,28 @@ from numba import njit
 from planner.distance import UNREACHABLE, bfs_distances
 from robocore.grid import Coord
 
-__all__ = ["NEVER", "ReservationTable", "SpaceTimeSearcher", "spacetime_astar"]
+__all__ = ["MAX_TIME", "NEVER", "ReservationTable", "SpaceTimeSearcher", "spacetime_astar"]
 
 #: ``hold_from`` of a cell nobody holds.
 NEVER = np.int32(0x7FFFFFFF)
 _EMPTY = np.int64(-1)
 _TIE = np.int64(0x7FFFFFFF)
-_HASH = np.uint64(0x9E3779B97F4A7C15)
+_SHIFT = np.int64(34)  # keys: t << 34 | cell (vertex, visited) or t << 34 | cell * 4 + direction (edge)
+_LOW = np.int64((1 << 34) - 1)
+_MIX = np.int64(0x9E3779B1)
+#: Latest time step a reservation or search may use (keys hold it in 29 bits).
+MAX_TIME = (1 << 29) - 1
 _MAX_GEN = 1 << 30
 
 
 # --------------------------------------------------------------- hash sets
 @njit(cache=True, nogil=True)
 def _slot(key: np.int64, mask: np.int64) -> np.int64:
-    h = np.uint64(key) * _HASH
-    return np.int64(h >> np.uint64(33)) & mask
+    """Home slot of ``key = t << 34 | x``: ``x + t * _MIX``. Neighbouring
+    cells at one time land in neighbouring slots (a successor check touches a
+    few cache lines, not one random line per lookup); times are spread by the
+    odd multiplier."""
+    return ((key & _LOW) + (key >> _SHIFT) * _MIX) & mask
 
 
 @njit(cache=True, nogil=True)
@@ -105,9 +115,9 @@ def _hs_insert_many(keys: np.ndarray, new: np.ndarray) -> int:
 
 
 @njit(cache=True, nogil=True)
-def _vs_insert(keys: np.ndarray, stamps: np.ndarray, gen: np.int32, key: np.int64) -> bool:
-    """Generation-stamped set: a slot is empty unless its stamp is ``gen``."""
-    mask = np.int64(keys.shape[0] - 1)
+def _vs_insert(keys: np.ndarray, stamps: np.ndarray, gen: np.int32, key: np.int64, mask: np.int64) -> bool:
+    """Generation-stamped set over the first ``mask + 1`` slots: a slot is
+    empty unless its stamp is ``gen``."""
     i = _slot(key, mask)
     while True:
         if stamps[i] != gen:
@@ -161,10 +171,10 @@ def _heap_pop(keys: np.ndarray, vals: np.ndarray, size: int) -> int:
 
 # ----------------------------------------------------------------- search
 @njit(cache=True, nogil=True)
-def _vertex_free(vkeys: np.ndarray, nv: int, hold_from: np.ndarray, n: int, cell: int, t: int) -> bool:
+def _vertex_free(vkeys: np.ndarray, nv: int, hold_from: np.ndarray, cell: int, t: int) -> bool:
     if hold_from[cell] <= t:
         return False
-    if nv > 0 and _hs_contains(vkeys, np.int64(t) * n + cell):
+    if nv > 0 and _hs_contains(vkeys, (np.int64(t) << _SHIFT) | cell):
         return False
     return True
 
@@ -172,19 +182,34 @@ def _vertex_free(vkeys: np.ndarray, nv: int, hold_from: np.ndarray, n: int, cell
 @njit(cache=True, nogil=True)
 def _st_astar(passable: np.ndarray, rows: int, cols: int, start: int, goal: int, t0: int, max_t: int,
               dist: np.ndarray, vkeys: np.ndarray, nv: int, ekeys: np.ndarray, ne: int,
-              hold_from: np.ndarray, last_vertex: np.ndarray, t_last: int, hold_goal: bool,
-              pool_cell: np.ndarray, pool_t: np.ndarray, pool_parent: np.ndarray,
-              heap_keys: np.ndarray, heap_vals: np.ndarray,
-              vis_keys: np.ndarray, vis_stamps: np.ndarray, best_t: np.ndarray, best_stamp: np.ndarray,
-              gen: np.int32, stats: np.ndarray) -> int:
-    """Pool index of the goal state, -1 if there is no path, -2 if the pool is full.
+              tcells: np.ndarray, t_last: int, hold_goal: bool,
+              pool: np.ndarray, heap_keys: np.ndarray, vis: np.ndarray, vis_mask: np.int64,
+              best: np.ndarray, gen: np.int32, stats: np.ndarray) -> int:
+    """Moves of the path found (its cells, one per step, are then in
+    ``pool[3, :moves + 1]``), -1 if there is no path, -2 if the pool is
+    full, -3 if the visited hash (its first ``vis_mask + 1`` slots) is half full.
+
+    ``tcells`` is the table's ``(hold_from, last_vertex)`` per cell; ``pool``
+    the states' ``(cell, t, parent)`` plus the heap's values as a fourth row;
+    ``vis`` the visited hash's ``(keys, stamps)``; ``best`` the folded
+    states' ``(best_t, stamp)`` per cell (fewer arrays: a cheaper call).
 
     States with ``t <= t_last`` are deduplicated exactly in the visited hash
     (their cost is their time, so the first generation is the best); later
     states fold onto their cell, where ``best_t`` keeps the earliest time.
     """
-    n = rows * cols
-    cap = pool_cell.shape[0]
+    hold_from = tcells[0]
+    last_vertex = tcells[1]
+    pool_cell = pool[0]
+    pool_t = pool[1]
+    pool_parent = pool[2]
+    heap_vals = pool[3]
+    vis_keys = vis[0]
+    vis_stamps = vis[1]
+    best_t = best[0]
+    best_stamp = best[1]
+    cap = pool.shape[1]
+    stats[0] = 0
     if dist[start] >= UNREACHABLE:
         return -1
     goal_free = t0
@@ -195,16 +220,18 @@ def _st_astar(passable: np.ndarray, rows: int, cols: int, start: int, goal: int,
             goal_free = last_vertex[goal] + 1
     if goal_free > max_t:
         return -1
-    if not _vertex_free(vkeys, nv, hold_from, n, start, t0):
+    if not _vertex_free(vkeys, nv, hold_from, start, t0):
         return -1
     size = 0
     used = 0
+    nvis = 0
     pool_cell[0] = start
     pool_t[0] = t0
     pool_parent[0] = -1
     used = 1
     if t0 <= t_last:
-        _vs_insert(vis_keys, vis_stamps, gen, np.int64(t0) * n + start)
+        _vs_insert(vis_keys, vis_stamps, gen, (np.int64(t0) << _SHIFT) | start, vis_mask)
+        nvis += 1
     else:
         best_stamp[start] = gen
         best_t[start] = t0
@@ -227,7 +254,14 @@ def _st_astar(passable: np.ndarray, rows: int, cols: int, start: int, goal: int,
         fv = t + max(dist[v], goal_free - t)
         if v == goal and t >= goal_free:
             stats[0] = expanded
-            return idx
+            # the path, start to goal, into heap_vals (no longer needed; the
+            # chain has at most ``used <= cap`` states)
+            length = t - t0
+            i = idx
+            while i >= 0:
+                heap_vals[pool_t[i] - t0] = pool_cell[i]
+                i = pool_parent[i]
+            return length
         nt = t + 1
         if nt > max_t:
             continue
@@ -255,14 +289,18 @@ def _st_astar(passable: np.ndarray, rows: int, cols: int, start: int, goal: int,
             if passable[u] == 0 or dist[u] >= UNREACHABLE:
                 continue
             if nt <= t_last + 1 or hold_from[u] <= nt:
-                if not _vertex_free(vkeys, nv, hold_from, n, u, nt):
+                if not _vertex_free(vkeys, nv, hold_from, u, nt):
                     continue
             if k < 4 and ne > 0 and t < t_last:
-                if _hs_contains(ekeys, (np.int64(t) * n + v) * 4 + k):
+                if _hs_contains(ekeys, (np.int64(t) << _SHIFT) | (v * 4 + k)):
                     continue
             if nt <= t_last:
-                if not _vs_insert(vis_keys, vis_stamps, gen, np.int64(nt) * n + u):
+                if not _vs_insert(vis_keys, vis_stamps, gen, (np.int64(nt) << _SHIFT) | u, vis_mask):
                     continue
+                nvis += 1
+                if 2 * nvis > vis_mask:
+                    stats[0] = expanded
+                    return -3
             else:
                 if best_stamp[u] == gen and best_t[u] <= nt:
                     continue
@@ -282,16 +320,6 @@ def _st_astar(passable: np.ndarray, rows: int, cols: int, start: int, goal: int,
             used += 1
     stats[0] = expanded
     return -1
-
-
-@njit(cache=True, nogil=True)
-def _st_trace(pool_cell: np.ndarray, pool_t: np.ndarray, pool_parent: np.ndarray, idx: int, t0: int) -> np.ndarray:
-    path = np.empty(pool_t[idx] - t0 + 1, dtype=np.int32)
-    i = idx
-    while i >= 0:
-        path[pool_t[i] - t0] = pool_cell[i]
-        i = pool_parent[i]
-    return path
 
 
 # ----------------------------------------------------------- Python side
@@ -332,8 +360,13 @@ class ReservationTable:
         self._ekeys = np.full(cap, _EMPTY, dtype=np.int64)
         self._nv = 0
         self._ne = 0
-        self.hold_from = np.full(self.size, NEVER, dtype=np.int32)
-        self.last_vertex = np.full(self.size, -1, dtype=np.int32)
+        self._cells = np.empty((2, self.size), dtype=np.int32)
+        self._cells[0] = NEVER
+        self._cells[1] = -1
+        #: per cell, the time from which it is held for good (``NEVER`` if not held)
+        self.hold_from = self._cells[0]
+        #: per cell, the latest time it has a vertex reservation (-1 if none)
+        self.last_vertex = self._cells[1]
         self.t_last = -1  #: latest time any reservation constrains (-1: empty table)
 
     # ------------------------------------------------------------- helpers
@@ -359,8 +392,8 @@ class ReservationTable:
     @staticmethod
     def _time(t) -> int:
         t = int(t)
-        if t < 0 or t >= NEVER:
-            raise ValueError(f"time {t} is out of range")
+        if not 0 <= t <= MAX_TIME - 1:
+            raise ValueError(f"time {t} is out of range (0 to {MAX_TIME - 1})")
         return t
 
     def _room(self, which: str, extra: int) -> None:
@@ -382,7 +415,7 @@ class ReservationTable:
         """Forbid standing on ``cell`` at time ``t``."""
         v, t = self._flat(cell), self._time(t)
         self._room("v", 1)
-        if _hs_insert(self._vkeys, np.int64(t) * self.size + v):
+        if _hs_insert(self._vkeys, np.int64((t << 34) | v)):
             self._nv += 1
         self.last_vertex[v] = max(self.last_vertex[v], t)
         self.t_last = max(self.t_last, t)
@@ -392,7 +425,7 @@ class ReservationTable:
         a, b, t = self._flat(frm), self._flat(to), self._time(t)
         k = self._direction(a, b)
         self._room("e", 1)
-        if _hs_insert(self._ekeys, (np.int64(t) * self.size + a) * 4 + k):
+        if _hs_insert(self._ekeys, np.int64((t << 34) | (a * 4 + k))):
             self._ne += 1
         self.t_last = max(self.t_last, t + 1)
 
@@ -414,12 +447,12 @@ class ReservationTable:
         if not cells:
             return
         t0 = self._time(start_time)
-        vk = np.array([np.int64(t0 + i) * self.size + v for i, v in enumerate(cells)], dtype=np.int64)
+        vk = np.array([((t0 + i) << 34) | v for i, v in enumerate(cells)], dtype=np.int64)
         ek = []
         for i in range(len(cells) - 1):
             a, b = cells[i], cells[i + 1]
             if a != b:
-                ek.append((np.int64(t0 + i) * self.size + b) * 4 + self._direction(b, a))
+                ek.append(((t0 + i) << 34) | (b * 4 + self._direction(b, a)))
         self._room("v", len(vk))
         self._nv += _hs_insert_many(self._vkeys, vk)
         if ek:
@@ -435,12 +468,12 @@ class ReservationTable:
     def is_vertex_reserved(self, cell, t: int) -> bool:
         """True if standing on ``cell`` at ``t`` is forbidden (reserved or held)."""
         v, t = self._flat(cell), self._time(t)
-        return bool(self.hold_from[v] <= t or _hs_contains(self._vkeys, np.int64(t) * self.size + v))
+        return bool(self.hold_from[v] <= t or _hs_contains(self._vkeys, np.int64((t << 34) | v)))
 
     def is_edge_reserved(self, frm, to, t: int) -> bool:
         """True if the move ``frm -> to`` between ``t`` and ``t + 1`` is forbidden."""
         a, b, t = self._flat(frm), self._flat(to), self._time(t)
-        return bool(_hs_contains(self._ekeys, (np.int64(t) * self.size + a) * 4 + self._direction(a, b)))
+        return bool(_hs_contains(self._ekeys, np.int64((t << 34) | (a * 4 + self._direction(a, b)))))
 
     @property
     def vertex_count(self) -> int:
@@ -453,7 +486,7 @@ class ReservationTable:
     @property
     def nbytes(self) -> int:
         """Bytes held by the table."""
-        return self._vkeys.nbytes + self._ekeys.nbytes + self.hold_from.nbytes + self.last_vertex.nbytes
+        return self._vkeys.nbytes + self._ekeys.nbytes + self._cells.nbytes
 
     def clear(self) -> None:
         """Drop every reservation (keeps the allocated capacity)."""
@@ -482,8 +515,7 @@ class SpaceTimeSearcher:
     def __init__(self, grid, *, capacity: int = 1 << 16):
         self.passable, self.rows, self.cols = _grid_parts(grid)
         self.size = self.rows * self.cols
-        self._best_t = np.empty(self.size, dtype=np.int32)
-        self._best_stamp = np.zeros(self.size, dtype=np.int32)
+        self._best = np.zeros((2, self.size), dtype=np.int32)  # best_t, stamp
         self._stats = np.zeros(1, dtype=np.int64)
         self._gen = 0
         self.expanded = 0
@@ -491,20 +523,14 @@ class SpaceTimeSearcher:
 
     def _alloc(self, capacity: int) -> None:
         capacity = max(16, capacity)
-        self._pool_cell = np.empty(capacity, dtype=np.int32)
-        self._pool_t = np.empty(capacity, dtype=np.int32)
-        self._pool_parent = np.empty(capacity, dtype=np.int32)
+        self._pool = np.empty((4, capacity), dtype=np.int32)  # cell, t, parent, heap value
         self._heap_keys = np.empty(capacity, dtype=np.int64)
-        self._heap_vals = np.empty(capacity, dtype=np.int32)
         vis = 1 << (2 * capacity - 1).bit_length()
-        self._vis_keys = np.empty(vis, dtype=np.int64)
-        self._vis_stamps = np.zeros(vis, dtype=np.int32)
+        self._vis = np.zeros((2, vis), dtype=np.int64)  # keys, stamps
 
     @property
     def nbytes(self) -> int:
-        return sum(a.nbytes for a in (self._best_t, self._best_stamp, self._pool_cell, self._pool_t,
-                                      self._pool_parent, self._heap_keys, self._heap_vals, self._vis_keys,
-                                      self._vis_stamps))
+        return self._best.nbytes + self._pool.nbytes + self._heap_keys.nbytes + self._vis.nbytes
 
     def _cell(self, cell, what: str) -> int:
         if isinstance(cell, (tuple, list, np.ndarray)) and np.ndim(cell) == 1:
@@ -557,32 +583,39 @@ class SpaceTimeSearcher:
         t0 = int(start_time)
         if t0 < 0:
             raise ValueError(f"start_time {t0} is negative")
-        max_t = int(NEVER) - 2 if max_time is None else min(int(max_time), int(NEVER) - 2)
+        if t0 > MAX_TIME:
+            raise ValueError(f"start_time {t0} is beyond the last time step {MAX_TIME}")
+        max_t = MAX_TIME if max_time is None else min(int(max_time), MAX_TIME)
         if dist is None:
             dist = bfs_distances(self.passable, self.rows, self.cols, g)
         else:
             dist = np.ascontiguousarray(dist, dtype=np.int32).ravel()
             if dist.shape[0] != self.size:
                 raise ValueError(f"distance table has {dist.shape[0]} cells, grid has {self.size}")
+        # The visited hash starts at 1,024 slots so a typical query stays in
+        # the CPU caches; a search that fills half of it reruns on twice as many.
+        vis_mask = min(1024, self._vis.shape[1]) - 1
         while True:
             self._gen += 1
             if self._gen >= _MAX_GEN:
-                self._vis_stamps[:] = 0
-                self._best_stamp[:] = 0
+                self._vis[1] = 0
+                self._best[1] = 0
                 self._gen = 1
             gen = np.int32(self._gen)
             idx = _st_astar(self.passable, self.rows, self.cols, s, g, t0, max_t, dist,
-                            table._vkeys, table._nv, table._ekeys, table._ne, table.hold_from, table.last_vertex,
+                            table._vkeys, table._nv, table._ekeys, table._ne, table._cells,
                             max(table.t_last, t0 - 1), bool(hold_goal),
-                            self._pool_cell, self._pool_t, self._pool_parent, self._heap_keys, self._heap_vals,
-                            self._vis_keys, self._vis_stamps, self._best_t, self._best_stamp, gen, self._stats)
+                            self._pool, self._heap_keys, self._vis, np.int64(vis_mask), self._best, gen, self._stats)
             self.expanded = int(self._stats[0])
-            if idx != -2:
+            if idx == -2 or (idx == -3 and vis_mask + 1 >= self._vis.shape[1]):
+                self._alloc(2 * self._pool.shape[1])
+            elif idx == -3:
+                vis_mask = 2 * vis_mask + 1
+            else:
                 break
-            self._alloc(2 * self._pool_cell.shape[0])
         if idx < 0:
             return None
-        return _st_trace(self._pool_cell, self._pool_t, self._pool_parent, idx, t0)
+        return self._pool[3, :idx + 1].copy()
 
 
 def spacetime_astar(grid, start, goal, table: ReservationTable, *, start_time: int = 0, max_time: int | None = None,

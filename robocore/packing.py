@@ -89,12 +89,14 @@ class Carton:
         standing on its ``l x w`` floor).
     max_weight: kg of contents the carton may carry.
     cost: euros per carton used.
+    tare: kg, the empty carton's own weight (with filling material).
     """
 
     id: str
     dims: Dims
     max_weight: float
     cost: float
+    tare: float = 0.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "dims", _check_dims(f"carton '{self.id}'", self.dims))
@@ -102,6 +104,8 @@ class Carton:
             raise InputError(f"carton '{self.id}': max_weight must be > 0 kg, got {self.max_weight!r}")
         if not (self.cost >= 0):
             raise InputError(f"carton '{self.id}': cost must be >= 0, got {self.cost!r}")
+        if not (self.tare >= 0):
+            raise InputError(f"carton '{self.id}': tare must be >= 0 kg, got {self.tare!r}")
 
     @property
     def volume(self) -> int:
@@ -111,19 +115,20 @@ class Carton:
 
 
 #: A realistic range of single-wall shipping boxes plus a padded mailer, inner
-#: dimensions in mm, cheapest first. Costs are per box in euros (material and
-#: handling), roughly what a mid-size European fulfilment centre pays.
+#: dimensions in mm, cheapest first. Costs are per box in euros (material,
+#: filling and handling), roughly what a mid-size European fulfilment centre
+#: pays; tare is the empty box with its filling, kg.
 DEFAULT_CARTONS: tuple[Carton, ...] = (
-    Carton("MAILER", (320, 230, 40), 1.0, 0.18),
-    Carton("XS", (150, 100, 80), 2.0, 0.28),
-    Carton("S1", (200, 150, 100), 5.0, 0.36),
-    Carton("S2", (250, 180, 120), 8.0, 0.45),
-    Carton("M1", (300, 220, 150), 12.0, 0.58),
-    Carton("M2", (350, 250, 200), 15.0, 0.74),
-    Carton("L1", (400, 300, 250), 20.0, 0.98),
-    Carton("L2", (500, 350, 300), 25.0, 1.32),
-    Carton("XL1", (600, 400, 400), 30.0, 1.85),
-    Carton("XL2", (800, 600, 500), 31.5, 2.90),
+    Carton("MAILER", (320, 230, 40), 1.0, 0.18, 0.03),
+    Carton("XS", (150, 100, 80), 2.0, 0.28, 0.06),
+    Carton("S1", (200, 150, 100), 5.0, 0.36, 0.10),
+    Carton("S2", (250, 180, 120), 8.0, 0.45, 0.14),
+    Carton("M1", (300, 220, 150), 12.0, 0.58, 0.20),
+    Carton("M2", (350, 250, 200), 15.0, 0.74, 0.28),
+    Carton("L1", (400, 300, 250), 20.0, 0.98, 0.40),
+    Carton("L2", (500, 350, 300), 25.0, 1.32, 0.55),
+    Carton("XL1", (600, 400, 400), 30.0, 1.85, 0.80),
+    Carton("XL2", (800, 600, 500), 31.5, 2.90, 1.20),
 )
 
 
@@ -172,6 +177,10 @@ class Parcel:
     def weight(self, items: list[Item] | tuple[Item, ...]) -> float:
         """Contents weight in kg (the carton's own weight is not counted)."""
         return float(sum(items[p.item].weight for p in self.placements))
+
+    def gross_weight(self, items: list[Item] | tuple[Item, ...]) -> float:
+        """Contents plus the carton's tare, kg: what the carrier weighs and bills."""
+        return self.weight(items) + self.carton.tare
 
 
 @dataclass(frozen=True)

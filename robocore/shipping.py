@@ -5,9 +5,10 @@ time; dates are :class:`datetime.date`. Weights are kg, rates euros.
 
 Zone model
 ----------
-Regions are postcode areas: the first digit of a five-digit postcode (as the
-German *Leitregionen* 0-9), or that digit alone. The zone between two regions
-grows with the distance between their digits::
+Regions are postcode areas 0-9: the first digit of a five-digit postcode (as
+the German *Leitregionen*), that digit alone, or a region name (see
+:func:`region_of`). The zone between two regions grows with the distance
+between their digits::
 
     |a - b|   0   1-2   3-5   6-9
     zone      1    2     3     4
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 import re
+import zlib
 from typing import Iterable, Protocol
 
 from robocore.errors import InputError
@@ -155,24 +157,30 @@ _LABEL_DIGITS = re.compile(r"^[A-Za-z][A-Za-z _-]*?(\d+)$")
 
 
 def region_of(code: str) -> str:
-    """The region digit of a postcode, a region digit, or a region label ending in a number.
+    """The region digit (``"0"``..``"9"``) of a postcode, a digit, or a region label.
 
-    ``"10115"`` -> ``"1"``; ``"7"`` -> ``"7"``; ``"region-3"`` -> ``"3"``;
-    ``"region-12"`` -> ``"2"`` (the number modulo 10).
+    ``"10115"`` -> ``"1"`` (first digit of a five-digit postcode); ``"7"`` ->
+    ``"7"``; a label ending in a number uses that number modulo 10
+    (``"region-3"`` -> ``"3"``, ``"region-12"`` -> ``"2"``); any other label
+    (``"north"``) maps to ``crc32(label) % 10``, stable across runs, so named
+    regions work without a table (equal names share a region).
 
     Raises
     ------
-    InputError: none of these forms.
+    InputError: an empty code, or digits that are neither one digit nor a
+        five-digit postcode.
     """
     s = str(code).strip()
-    if s.isascii() and s.isdigit() and len(s) in (1, 5):
-        return s[0]
+    if not s:
+        raise InputError("region: empty; expected a 5-digit postcode, a region digit 0-9 or a region name")
+    if s.isascii() and s.isdigit():
+        if len(s) in (1, 5):
+            return s[0]
+        raise InputError(f"region: expected a postcode of 5 digits or a region digit 0-9, got {code!r}")
     m = _LABEL_DIGITS.match(s)
     if m:
         return str(int(m.group(1)) % 10)
-    raise InputError(
-        f"region: expected a 5-digit postcode, a region digit 0-9 or a label like 'region-3', got {code!r}"
-    )
+    return str(zlib.crc32(s.lower().encode("utf-8")) % 10)
 
 
 def region_of_address(address: AddressLike) -> str:

@@ -13,7 +13,24 @@ import numpy as np
 
 from tests.naive import INF, bfs_distances
 
-W_OCC, W_TURN, W_NOISE = 0.5, 0.15, 0.3
+W_OCC, W_TURN, W_NOISE = 0.5, 0.1, 0.3
+MASK = (1 << 64) - 1
+
+
+def step_key(seed, step):
+    return ((seed & MASK) * 0x9E3779B97F4A7C15 + step * 0xD1B54A32D192ED03 + 0x632BE59BD9B4E019) & MASK
+
+
+def _mix(x):
+    x = (x + 0x9E3779B97F4A7C15) & MASK
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & MASK
+    return x ^ (x >> 31)
+
+
+def noise(key, a, k):
+    """splitmix64 of (step key + 5 a + k), top 53 bits as a float in [0, 1)."""
+    return float(_mix((key + a * 5 + k) & MASK) >> 11) * (1.0 / 9007199254740992.0)
 STEP = ((0, 1), (1, 0), (0, -1), (-1, 0))  # E S W N
 
 
@@ -45,18 +62,6 @@ class NaivePIBT:
     def ok(self, human, v):
         return self.grid.is_passable(self.grid.coord(v), human=human)
 
-    def est(self, human, goal, v, h):
-        d = self.dist(human, goal, v)
-        if d == 0 or d >= INF:
-            return d
-        best = 2
-        for k in range(4):
-            w = self.nbr(v, k)
-            if w is not None and self.ok(human, w) and self.dist(human, goal, w) == d - 1:
-                t = (k - h) % 4
-                best = min(best, 2 if t == 2 else min(t, 1) if t < 2 else 1)
-        return d + best
-
     def step(self, pos, goal, heading=None, hold=None, humans=None):
         n = len(pos)
         pos = [int(p) for p in pos]
@@ -74,7 +79,7 @@ class NaivePIBT:
             else:
                 self.prio[i] += 1.0
         self.last = list(goal)
-        noise = np.random.default_rng([self.seed, self.t]).random((n, 5))
+        step_noise = step_key(self.seed, self.t)
         self.t += 1
         order = sorted(range(n), key=lambda i: (-(self.prio[i] + (1e15 if hum[i] else 0.0)), i))
         occ_now = {p: i for i, p in enumerate(pos)}
@@ -86,32 +91,22 @@ class NaivePIBT:
         def candidates(a):
             u = pos[a]
             out = []
-            if self.rotate:
-                h = head[a]
-                f = self.nbr(u, h)
-                if f is not None and self.ok(hum[a], f):
-                    key = float(self.est(hum[a], goal[a], f, h))
-                    if f in occ_now:
+            for k in range(5):
+                v = u if k == 4 else self.nbr(u, k)
+                if v is None or not self.ok(hum[a], v):
+                    continue
+                key = float(self.dist(hum[a], goal[a], v))
+                if v != u:
+                    if v in occ_now:
                         key += self.w_occ
-                    out.append((key + W_NOISE * noise[a, 0], f, h))
-                for k, hh in enumerate(((h + 1) % 4, (h + 3) % 4, h)):
-                    key = float(self.est(hum[a], goal[a], u, hh))
-                    if k < 2:
-                        key += W_TURN
-                    out.append((key + W_NOISE * noise[a, k + 1], u, hh))
-            else:
-                for k in range(5):
-                    v = u if k == 4 else self.nbr(u, k)
-                    if v is None or not self.ok(hum[a], v):
-                        continue
-                    key = float(self.dist(hum[a], goal[a], v))
-                    if v != u and v in occ_now:
-                        key += self.w_occ
-                    out.append((key + W_NOISE * noise[a, k], v, 0))
+                    if self.rotate:
+                        t = (k - head[a]) % 4
+                        key += W_TURN * (1 if t == 3 else t)
+                out.append((key + W_NOISE * noise(step_noise, a, k), v))
             return sorted(out, key=lambda x: x[0])
 
         def pibt(a):
-            for _, v, hh in candidates(a):
+            for _, v in candidates(a):
                 if v in occ_next:
                     continue
                 j = occ_now.get(v)
@@ -121,14 +116,12 @@ class NaivePIBT:
                     if hum[j] and not hum[a]:
                         continue
                 nxt[a] = v
-                nhead[a] = hh
                 occ_next[v] = a
                 if j is not None and j != a and nxt[j] is None:
                     if not pibt(j):
                         continue
                 return True
             nxt[a] = pos[a]
-            nhead[a] = head[a]
             occ_next[pos[a]] = a
             return False
 
@@ -139,4 +132,25 @@ class NaivePIBT:
         for a in order:
             if nxt[a] is None:
                 pibt(a)
+        if self.rotate:
+            # forward where the planned cell is ahead, else a quarter turn towards it;
+            # whoever planned to enter a kept cell keeps its own, recursively
+            keep = []
+            for a in range(n):
+                if nxt[a] == pos[a]:
+                    keep.append(a)
+                    continue
+                r0, c0 = self.grid.coord(pos[a])
+                r1, c1 = self.grid.coord(nxt[a])
+                d = STEP.index((r1 - r0, c1 - c0))
+                if d != head[a]:
+                    nhead[a] = (head[a] - 1) % 4 if (d - head[a]) % 4 == 3 else (head[a] + 1) % 4
+                    nxt[a] = pos[a]
+                    keep.append(a)
+            while keep:
+                s = keep.pop()
+                m = occ_next.get(pos[s])
+                if m is not None and m != s and nxt[m] == pos[s]:
+                    nxt[m] = pos[m]
+                    keep.append(m)
         return np.array(nxt, dtype=np.int64), np.array(nhead, dtype=np.int64)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from itertools import permutations
 
 from robocore.packing import Carton, Item
@@ -63,14 +62,3 @@ def cheapest_single_brute(items: list[Item], cartons: list[Carton], *, unit: int
     return None
 
 
-
-@dataclass(frozen=True)
-class Addr:
-    """A stand-in with the fields of ``robocore.orders.Address`` for shipping tests."""
-
-    name: str = ""
-    street: str = ""
-    city: str = ""
-    postcode: str = ""
-    region: str = ""
-    country: str = ""

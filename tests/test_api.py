@@ -23,6 +23,11 @@ EXPECTED = {
         "spacetime_astar",
         "cartonize", "cheapest_carton", "fit_items",
         "CacheStats", "DistanceCache", "LifelongPlanner", "PlannerStats", "SolveIncomplete", "solve",
+        "AisleBlock", "BatchProblem", "GridDistances", "PickAgent", "PickContext", "PickOrder", "Route", "Tour",
+        "assign_cpsat", "assign_greedy", "batch_fifo", "batch_savings", "distance_matrix", "expand_route",
+        "improve_batches", "plan_tours", "route_combined", "route_exact", "route_largest_gap", "route_length",
+        "route_local_search", "route_optimal", "route_ortools", "route_s_shape", "route_stops", "set_partition",
+        "shortest_path",
     },
     "bridge": {
         "DEFAULT_MAX_BYTES", "ProtocolError", "Reason", "decode", "encode", "HEADING_THETA", "INSTANT_ACTION_TYPES",
@@ -35,6 +40,11 @@ EXPECTED = {
         "LorrProblem", "ScenRow", "WarehouseSpec", "bundled_layouts", "check_scen", "generate_warehouse", "load_layout",
         "load_problem", "parse_map", "parse_scen", "read_layout_json", "read_map", "read_scen", "save_layout",
         "save_problem", "write_layout_json", "write_map", "write_scen",
+    },
+    "viz": {
+        "Camera", "Frame", "FrameSource", "LiveSource", "PushSource", "RecordedSource", "ReplaySource",
+        "RunRecording", "Viewer", "fit_cell_px", "load_run", "render_frames", "render_layout", "render_snapshot",
+        "render_surface", "snapshot_cell_px",
     },
 }
 
@@ -52,4 +62,13 @@ def test_import_planner_is_headless_and_light():
     import sys
 
     code = "import sys, planner, robocore; assert 'pygame' not in sys.modules and 'ortools' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_import_viz_is_headless_and_light():
+    import subprocess
+    import sys
+
+    code = ("import sys, viz, viz.viewer, viz.snapshot, robocore.cli.view_cmd; "
+            "assert 'pygame' not in sys.modules and 'maps' not in sys.modules, sorted(sys.modules)")
     subprocess.run([sys.executable, "-c", code], check=True)

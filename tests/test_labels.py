@@ -12,7 +12,7 @@ from robocore.errors import InputError
 from robocore.labels import LABEL_SIZE, Label, label_png, label_zpl
 from robocore.shipping import DEFAULT_SERVICES
 from robocore.tracking import tracking_number, valid_tracking_number
-from tests.naive_ship import Addr
+from robocore.orders import Address as Addr
 
 SERVICE = DEFAULT_SERVICES[1]
 TRACKING = tracking_number(SERVICE.carrier, 1234567)

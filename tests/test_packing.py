@@ -36,6 +36,15 @@ def test_catalogue_is_a_realistic_range():
     assert vols == sorted(vols)
 
 
+def test_parcel_weights():
+    items = [Item("a", (10, 10, 10), 1.25), Item("b", (10, 10, 10), 0.5)]
+    c = Carton("T", (100, 100, 100), 5.0, 1.0, tare=0.2)
+    p = Parcel(c, (Placement(0, (0, 0, 0), (10, 10, 10)), Placement(1, (10, 0, 0), (10, 10, 10))))
+    assert p.weight(items) == 1.75 and p.gross_weight(items) == 1.95
+    with pytest.raises(InputError, match="tare"):
+        Carton("T", (1, 1, 1), 1.0, 1.0, tare=-1)
+
+
 def test_orientations_count_and_upright():
     assert len(orientations(Item("a", (1, 2, 3), 0))) == 6
     assert len(orientations(Item("a", (2, 2, 3), 0))) == 3

@@ -129,6 +129,11 @@ def test_run_replays_with_slider_and_keys(tmp_path):
         _key(pygame.K_END)
         v.run(src, max_frames=2)
         assert v.frame.step == 40 and v.paused  # stops on the last frame
+        _key(pygame.K_SPACE)  # resume on the last frame: plays again from the start
+        v.run(src, max_frames=1)
+        assert v.frame.step < 5 and not v.paused
+        _key(pygame.K_END)
+        v.run(src, max_frames=1)
         _key(pygame.K_COMMA)
         v.run(src, max_frames=1)
         assert v.frame.step == 39
@@ -259,5 +264,49 @@ def test_real_window_under_xvfb(tmp_path):
             assert tuple(screen[y, x]) == tuple(STATE_COLOURS[AgentState.FAULT])
             assert tuple(screen[700, 1000]) == (0, 0, 0)  # outside the window: the bare root
     finally:
+        xvfb.terminate()
+        xvfb.wait(10)
+
+
+def test_view_command_opens_a_window_under_xvfb(tmp_path):
+    """``robocore view RUN_DIR`` end to end in a real window; stopped with SIGINT like a user's Ctrl-C."""
+    import signal
+
+    if shutil.which("Xvfb") is None or shutil.which("xwd") is None:
+        pytest.skip("Xvfb and xwd are not installed (Debian packages 'xvfb' and 'x11-apps')")
+    n = _free_display()
+    if n is None:
+        pytest.skip("no free X display number between :90 and :139")
+    run = walking_run(tmp_path / "run", steps=10)
+    xvfb = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = None
+    try:
+        for _ in range(100):
+            if os.path.exists(f"/tmp/.X11-unix/X{n}"):
+                break
+            time.sleep(0.05)
+        env = {k: v for k, v in os.environ.items() if k not in ("SDL_VIDEODRIVER", "WAYLAND_DISPLAY")}
+        env.update(DISPLAY=f":{n}", SDL_VIDEO_WINDOW_POS="0,0", PYTHONPATH=str(REPO))
+        proc = subprocess.Popen([sys.executable, "-m", "robocore", "view", str(run), "--step", "10"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO)
+        colour = STATE_COLOURS[AgentState.TO_PICK]
+        seen = 0
+        for _ in range(100):  # up to about 10 s for the window to appear
+            time.sleep(0.1)
+            cap = subprocess.run(["xwd", "-root", "-silent", "-display", f":{n}"], capture_output=True, timeout=30)
+            if cap.returncode == 0:
+                seen = int((_read_xwd(cap.stdout) == colour).all(axis=2).sum())
+                if seen:
+                    break
+            assert proc.poll() is None, proc.communicate()
+        assert seen > 50  # robot 0 (to pick) is drawn in the window
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode in (0, 130), err
+        assert all(line.startswith("robocore") for line in err.splitlines()), err
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
         xvfb.terminate()
         xvfb.wait(10)

@@ -248,46 +248,52 @@ class AgentLayer:
         return len(idx)
 
     def draw_paths(self, target, frame: Frame, camera: Camera) -> int:
-        """Draw each agent's planned path as lines between cell centres; returns segments drawn."""
-        a, b, agent = frame.path_segments()
-        if len(a) == 0:
+        """Draw each agent's planned path as lines between cell centres; returns the moves drawn.
+
+        A move is drawn from its start cell's centre up to (not including) the
+        next centre, which the next move (or the goal mark) covers.
+        """
+        if frame.paths is None or frame.n_agents == 0 or target.get_bitsize() not in (8, 16, 32):
+            return 0
+        k = camera.cell_px
+        ox, oy = camera.origin
+        W, H = min(camera.width, target.get_width()), min(camera.height, target.get_height())
+        # only agents near the view can have a path segment on it (paths move one cell per step)
+        reach = frame.path_length() * k
+        xs = ox + frame.positions[:, 1] * k
+        ys = oy + frame.positions[:, 0] * k
+        near = np.flatnonzero((xs > -k - reach) & (xs < W + reach) & (ys > -k - reach) & (ys < H + reach))
+        r, c, dr, dc, agent = frame.path_moves(near if len(near) < frame.n_agents else None)
+        if len(r) == 0:
             return 0
         from viz.sdl import load_pygame
 
         pygame = load_pygame()
-
-        k = camera.cell_px
-        ox, oy = camera.origin
         half = k // 2
-        ax, ay = ox + a[:, 1] * k + half, oy + a[:, 0] * k + half
-        bx, by = ox + b[:, 1] * k + half, oy + b[:, 0] * k + half
-        W, H = camera.width, camera.height
-        on = ((np.maximum(ax, bx) >= 0) & (np.minimum(ax, bx) < W) & (np.maximum(ay, by) >= 0) & (np.minimum(ay, by) < H))
-        if target.get_bitsize() not in (8, 16, 32) or not on.any():
-            return 0
-        ax, ay, bx, by, agent = ax[on], ay[on], bx[on], by[on], agent[on]
-        colours = self._mapped_colours(target, 0.8)[state_index(frame.states[agent])]
-        t = np.arange(k + 1)
-        px = (ax[:, None] + np.sign(bx - ax)[:, None] * t[None, :])
-        py = (ay[:, None] + np.sign(by - ay)[:, None] * t[None, :])
-        col = np.broadcast_to(colours[:, None], px.shape)
+        cx = np.int32(ox + half) + c * np.int32(k)
+        cy = np.int32(oy + half) + r * np.int32(k)
+        t = np.arange(k, dtype=np.int32)
+        px = cx[:, None] + dc[:, None] * t
+        py = cy[:, None] + dr[:, None] * t
         w = max(1, k // 8)
         if w > 1:
-            off = np.arange(w) - w // 2
+            off = np.arange(w, dtype=np.int32) - w // 2
             shape = px.shape + (w, w)
-            px = np.broadcast_to(px[..., None, None] + off[:, None], shape).reshape(len(ax), -1)
-            py = np.broadcast_to(py[..., None, None] + off[None, :], shape).reshape(len(ax), -1)
-            col = np.broadcast_to(colours[:, None], px.shape)
-        px, py, col = px.ravel(), py.ravel(), col.ravel()
+            px = np.broadcast_to(px[..., None, None] + off[:, None], shape).reshape(len(r), -1)
+            py = np.broadcast_to(py[..., None, None] + off[None, :], shape).reshape(len(r), -1)
+        per_agent = self._mapped_colours(target, 0.8)[state_index(frame.states)]
         ok = (px >= 0) & (px < W) & (py >= 0) & (py < H)
-        tw, th = target.get_size()
-        ok &= (px < tw) & (py < th)
         arr = pygame.surfarray.pixels2d(target)
         try:
-            arr[px[ok], py[ok]] = col[ok].astype(arr.dtype)
+            col = np.broadcast_to(per_agent[agent].astype(arr.dtype)[:, None], px.shape)[ok]
+            flat_view = arr.T
+            if flat_view.flags.c_contiguous:
+                flat_view.reshape(-1)[py[ok] * np.int32(arr.shape[0]) + px[ok]] = col
+            else:
+                arr[px[ok], py[ok]] = col
         finally:
             del arr
-        return len(ax)
+        return len(r)
 
     def draw_highlight(self, target, frame: Frame, camera: Camera, agent: int) -> None:
         """Outline agent ``agent`` (the followed or hovered one)."""

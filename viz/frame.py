@@ -131,31 +131,58 @@ class Frame:
         label = AgentKind(kind).name.lower() if kind in AgentKind._value2member_map_ else f"kind{kind}"
         return f"{label} {i}"
 
-    def path_segments(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def path_moves(self, agents: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+        """The planned paths as unit moves ``(row, col, drow, dcol, agent)``, five ``(M,)`` int32 arrays.
+
+        Each move goes from ``(row, col)`` to ``(row + drow, col + dcol)``;
+        waits, padding and jumps of more than one cell are dropped. ``agents``
+        (indexes) restricts the result to those agents' paths.
+        """
+        if self.paths is None or self.n_agents == 0:
+            z = np.zeros(0, np.int32)
+            return z, z, z, z, z
+        ids = np.arange(self.n_agents, dtype=np.int32) if agents is None else np.asarray(agents, dtype=np.int32)
+        if isinstance(self.paths, np.ndarray):
+            p = self.paths if agents is None else self.paths[ids]
+            if p.shape[1] < 2 or len(ids) == 0:
+                z = np.zeros(0, np.int32)
+                return z, z, z, z, z
+            r, c = p[..., 0].astype(np.int32), p[..., 1].astype(np.int32)
+            dr, dc = r[:, 1:] - r[:, :-1], c[:, 1:] - c[:, :-1]
+            i, j = np.nonzero((np.abs(dr) + np.abs(dc) == 1) & (r[:, :-1] >= 0) & (r[:, 1:] >= 0))
+            return r[i, j], c[i, j], dr[i, j], dc[i, j], ids[i]
+        rows, cols, drs, dcs, who = [], [], [], [], []
+        for i in ids.tolist():
+            q = np.asarray(self.paths[i], dtype=np.int32).reshape(-1, 2)
+            if len(q) < 2:
+                continue
+            d = q[1:] - q[:-1]
+            keep = (np.abs(d).sum(axis=1) == 1) & (q[:-1, 0] >= 0) & (q[1:, 0] >= 0)
+            rows.append(q[:-1, 0][keep])
+            cols.append(q[:-1, 1][keep])
+            drs.append(d[keep, 0])
+            dcs.append(d[keep, 1])
+            who.append(np.full(int(keep.sum()), i, np.int32))
+        if not rows:
+            z = np.zeros(0, np.int32)
+            return z, z, z, z, z
+        return tuple(np.concatenate(x).astype(np.int32) for x in (rows, cols, drs, dcs, who))
+
+    def path_segments(self, agents: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The planned paths as unit moves: ``(from_cells (M, 2), to_cells (M, 2), agent (M,))``.
 
-        Waits, padding and jumps of more than one cell are dropped.
+        Waits, padding and jumps of more than one cell are dropped. ``agents``
+        (indexes) restricts the result to those agents' paths.
         """
-        empty = (np.zeros((0, 2), np.int64), np.zeros((0, 2), np.int64), np.zeros(0, np.int64))
-        if self.paths is None or self.n_agents == 0:
-            return empty
+        r, c, dr, dc, agent = self.path_moves(agents)
+        a = np.stack([r, c], axis=1).astype(np.int64)
+        b = np.stack([r + dr, c + dc], axis=1).astype(np.int64)
+        return a, b, agent.astype(np.int64)
+
+    def path_length(self) -> int:
+        """The longest planned path, in cells (0 without paths)."""
+        if self.paths is None:
+            return 0
         if isinstance(self.paths, np.ndarray):
-            p = self.paths.astype(np.int64, copy=False)
-            if p.shape[1] < 2:
-                return empty
-            a, b = p[:, :-1], p[:, 1:]
-            agent = np.broadcast_to(np.arange(p.shape[0])[:, None], a.shape[:2])
-            a, b, agent = a.reshape(-1, 2), b.reshape(-1, 2), agent.reshape(-1)
-        else:
-            parts_a, parts_b, parts_i = [], [], []
-            for i, path in enumerate(self.paths):
-                q = np.asarray(path, dtype=np.int64).reshape(-1, 2)
-                if len(q) >= 2:
-                    parts_a.append(q[:-1])
-                    parts_b.append(q[1:])
-                    parts_i.append(np.full(len(q) - 1, i, np.int64))
-            if not parts_a:
-                return empty
-            a, b, agent = np.concatenate(parts_a), np.concatenate(parts_b), np.concatenate(parts_i)
-        keep = (a[:, 0] >= 0) & (b[:, 0] >= 0) & (np.abs(a - b).sum(axis=1) == 1)
-        return a[keep], b[keep], agent[keep]
+            return int(self.paths.shape[1])
+        return max((len(p) for p in self.paths), default=0)

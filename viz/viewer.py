@@ -218,6 +218,7 @@ class Viewer:
                 self.speed = SPEEDS[-1]
         self.open()
         drawn_at_start = self.frames_drawn
+        at_end = isinstance(source, RecordedSource) and self.paused and t >= len(source) - 1
         while max_frames is None or self.frames_drawn - drawn_at_start < max_frames:
             if not self._events():
                 break
@@ -230,10 +231,13 @@ class Viewer:
                     t = float(min(max(math.floor(t) + self._step_request, 0), n - 1))
                     self._step_request = 0
                 elif not self.paused:
+                    if at_end:  # resumed on the last frame: play again from the start
+                        t = 0.0
                     t += (self.speed or SPEEDS[-1]) * dt
                 if t >= n - 1:
                     t = float(n - 1)
                     self.paused = True
+                at_end = t >= n - 1 and self.paused
                 self.frame = source.frame(int(t))
                 self.report = dict(source.report)
             elif isinstance(source, LiveSource):
@@ -253,6 +257,8 @@ class Viewer:
             if ev.type == pygame.KEYDOWN:
                 if not self._key(ev):
                     return False
+            elif ev.type == pygame.WINDOWLEAVE:
+                self._mouse = (-1, -1)  # no tooltip while the pointer is outside
             elif ev.type == pygame.VIDEORESIZE:
                 self._on_resize(ev.w, ev.h)
             elif ev.type == pygame.MOUSEWHEEL:

@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "stock_cmd",
     "view_cmd",
     "mapf_cmd",
+    "pickplan_cmd",
 )
 
 
