@@ -3,7 +3,11 @@
 Modules: :mod:`bridge.messages` (message builders, enums, the grid <-> node
 mapping), :mod:`bridge.codec` (msgpack with size limit and type checks),
 :mod:`bridge.robot` (the robot-side order state machine),
-:mod:`bridge.order_channel` (the controller side of one robot's orders).
+:mod:`bridge.order_channel` (the controller side of one robot's orders),
+:mod:`bridge.keys` and :mod:`bridge.auth` (CURVE keys, allowlist, ZAP),
+:mod:`bridge.server` and :mod:`bridge.client` (the sockets),
+:mod:`bridge.peers` (liveness, incarnations, freshness) and
+:mod:`bridge.telemetry` (sequenced PUB with snapshots).
 The wire format is written down in ``docs/protocol.md``.
 """
 
@@ -35,7 +39,13 @@ from bridge.messages import (
     timestamp,
     visualization_message,
 )
+from bridge.auth import SerialAuthenticator
+from bridge.client import RobotClient
+from bridge.keys import KeyPair, KeyStore, valid_serial
 from bridge.order_channel import OrderChannel
+from bridge.peers import Peer, PeerTable, Verdict, parse_timestamp
+from bridge.server import ZAP_DOMAIN, BridgeServer, Inbound
+from bridge.telemetry import SNAPSHOT_END, SNAPSHOT_REQUEST, TelemetryPublisher, TelemetrySubscriber
 from bridge.robot import Agv, OrderOutcome, drive_one_cell
 
 __all__ = [
@@ -45,4 +55,7 @@ __all__ = [
     "edge_id", "error", "factsheet_message", "instant_actions_message", "node_id", "node_position", "order_message",
     "parse_node_id", "state_message", "timestamp", "visualization_message",
     "OrderChannel", "Agv", "OrderOutcome", "drive_one_cell",
+    "SerialAuthenticator", "RobotClient", "KeyPair", "KeyStore", "valid_serial", "Peer", "PeerTable", "Verdict",
+    "parse_timestamp", "ZAP_DOMAIN", "BridgeServer", "Inbound", "SNAPSHOT_END", "SNAPSHOT_REQUEST",
+    "TelemetryPublisher", "TelemetrySubscriber",
 ]

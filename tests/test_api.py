@@ -35,6 +35,9 @@ EXPECTED = {
         "OperatingMode", "Topic", "action", "connection_message", "edge_id", "error", "factsheet_message",
         "instant_actions_message", "node_id", "node_position", "order_message", "parse_node_id", "state_message",
         "timestamp", "visualization_message", "OrderChannel", "Agv", "OrderOutcome", "drive_one_cell",
+        "SerialAuthenticator", "RobotClient", "KeyPair", "KeyStore", "valid_serial", "Peer", "PeerTable", "Verdict",
+        "parse_timestamp", "ZAP_DOMAIN", "BridgeServer", "Inbound", "SNAPSHOT_END", "SNAPSHOT_REQUEST",
+        "TelemetryPublisher", "TelemetrySubscriber",
     },
     "maps": {
         "LorrProblem", "ScenRow", "WarehouseSpec", "bundled_layouts", "check_scen", "generate_warehouse", "load_layout",
