@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "view_cmd",
     "mapf_cmd",
     "pickplan_cmd",
+    "keys_cmd",
 )
 
 
