@@ -6,7 +6,9 @@ mapping), :mod:`bridge.codec` (msgpack with size limit and type checks),
 :mod:`bridge.order_channel` (the controller side of one robot's orders),
 :mod:`bridge.keys` and :mod:`bridge.auth` (CURVE keys, allowlist, ZAP),
 :mod:`bridge.server` and :mod:`bridge.client` (the sockets),
-:mod:`bridge.peers` (liveness, incarnations, freshness) and
+:mod:`bridge.peers` (liveness, incarnations, freshness),
+:mod:`bridge.controller` (orders, heartbeats and liveness for all robots),
+:mod:`bridge.simrobots` (simulated robot processes) and
 :mod:`bridge.telemetry` (sequenced PUB with snapshots).
 The wire format is written down in ``docs/protocol.md``.
 """
@@ -41,10 +43,12 @@ from bridge.messages import (
 )
 from bridge.auth import SerialAuthenticator
 from bridge.client import RobotClient
+from bridge.controller import BridgeController, PumpResult, RobotGone
 from bridge.keys import KeyPair, KeyStore, valid_serial
 from bridge.order_channel import OrderChannel
 from bridge.peers import Peer, PeerTable, Verdict, parse_timestamp
 from bridge.server import ZAP_DOMAIN, BridgeServer, Inbound
+from bridge.simrobots import SimRobots
 from bridge.telemetry import SNAPSHOT_END, SNAPSHOT_REQUEST, TelemetryPublisher, TelemetrySubscriber
 from bridge.robot import Agv, OrderOutcome, drive_one_cell
 
@@ -57,5 +61,5 @@ __all__ = [
     "OrderChannel", "Agv", "OrderOutcome", "drive_one_cell",
     "SerialAuthenticator", "RobotClient", "KeyPair", "KeyStore", "valid_serial", "Peer", "PeerTable", "Verdict",
     "parse_timestamp", "ZAP_DOMAIN", "BridgeServer", "Inbound", "SNAPSHOT_END", "SNAPSHOT_REQUEST",
-    "TelemetryPublisher", "TelemetrySubscriber",
+    "TelemetryPublisher", "TelemetrySubscriber", "BridgeController", "PumpResult", "RobotGone", "SimRobots",
 ]

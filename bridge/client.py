@@ -118,5 +118,6 @@ class RobotClient:
         log.warning("%s dropped a command (%s): %s", self.serial_number, reason.value, detail)
         return None
 
-    def close(self) -> None:
-        self.sock.close(0)
+    def close(self, *, linger_ms: int = 0) -> None:
+        """Close the socket, giving queued messages ``linger_ms`` to leave."""
+        self.sock.close(linger_ms)

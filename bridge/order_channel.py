@@ -78,6 +78,16 @@ class OrderChannel:
         self.rejected = None
         return msg
 
+    def forget(self, *, keep_base: bool = True) -> None:
+        """Stop re-sending the pending order (the robot went away or was cancelled).
+
+        With ``keep_base=False`` the order is forgotten too (the robot restarted
+        and lost it): the next order must be a :meth:`new_order`.
+        """
+        self._pending = None
+        if not keep_base:
+            self.base_end = None
+
     def due(self, now: float) -> dict[str, Any] | None:
         """The pending order if it should be sent (first time, or ``resend_s`` since the last send).
 

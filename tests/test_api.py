@@ -37,7 +37,7 @@ EXPECTED = {
         "timestamp", "visualization_message", "OrderChannel", "Agv", "OrderOutcome", "drive_one_cell",
         "SerialAuthenticator", "RobotClient", "KeyPair", "KeyStore", "valid_serial", "Peer", "PeerTable", "Verdict",
         "parse_timestamp", "ZAP_DOMAIN", "BridgeServer", "Inbound", "SNAPSHOT_END", "SNAPSHOT_REQUEST",
-        "TelemetryPublisher", "TelemetrySubscriber",
+        "TelemetryPublisher", "TelemetrySubscriber", "BridgeController", "PumpResult", "RobotGone", "SimRobots",
     },
     "maps": {
         "LorrProblem", "ScenRow", "WarehouseSpec", "bundled_layouts", "check_scen", "generate_warehouse", "load_layout",

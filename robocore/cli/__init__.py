@@ -31,6 +31,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "mapf_cmd",
     "pickplan_cmd",
     "keys_cmd",
+    "robot_cmd",
 )
 
 

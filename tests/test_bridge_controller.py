@@ -1,0 +1,124 @@
+"""Controller and simulated robots over loopback: orders driven in chunks, acknowledgement,
+heartbeats, and a robot process killed with SIGKILL mid-tour."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import zmq
+
+from bridge.controller import BridgeController
+from bridge.keys import KeyStore
+from bridge.server import BridgeServer
+from bridge.simrobots import SimRobots
+from maps import load_layout
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture
+def keys(tmp_path):
+    ks = KeyStore(tmp_path / "keys")
+    ks.generate_controller()
+    for i in range(3):
+        ks.generate_robot(f"R{i:04d}")
+    return ks
+
+
+def lane(start, length, direction):
+    """A straight path of ``length`` moves from ``start``."""
+    dr, dc = direction
+    return [(start[0] + k * dr, start[1] + k * dc) for k in range(length + 1)]
+
+
+def test_robots_drive_orders_released_in_chunks(keys):
+    serials = ["R0000", "R0001", "R0002"]
+    starts = [(5, 5), (10, 5), (15, 5)]
+    with BridgeServer(keys=keys) as server:
+        ctl = BridgeController(server, map_id="test", heartbeat_s=0.2)
+        robots = SimRobots(serials, starts, endpoint=server.endpoint, map_id="test", keys=keys, step_s=0.01,
+                           context=zmq.Context())
+        paths = {s: lane(st, 12, (0, 1)) + [(st[0] + k, st[1] + 12) for k in range(1, 4)]
+                 for s, st in zip(serials, starts)}
+        base = {}
+        trace = {s: [] for s in serials}
+        end = time.monotonic() + 30
+        started = set()
+        while time.monotonic() < end:
+            res = ctl.pump(0)
+            started.update(res.started)
+            for s in serials:
+                if s in ctl.states and s not in base and s in started:
+                    ctl.assign(s, f"tour-{s}", paths[s][:6], released=4)
+                    base[s] = 3
+                elif s in base and not ctl.pending(s) and base[s] < len(paths[s]) - 1:
+                    state = ctl.states[s]
+                    if sum(n["released"] for n in state["nodeStates"]) <= 1:  # near the end of its base
+                        nxt = min(base[s] + 4, len(paths[s]) - 1)
+                        ctl.extend(s, paths[s][base[s]: nxt + 3], released=nxt - base[s] + 1)
+                        base[s] = nxt
+            for s, st in res.states.items():
+                if st.get("agvPosition"):
+                    cell = (int(st["agvPosition"]["y"]), int(st["agvPosition"]["x"]))
+                    if not trace[s] or trace[s][-1] != cell:
+                        trace[s].append(cell)
+            robots.run_once()
+            if all(a.cell == paths[a.serial_number][-1] for a in robots.agvs) and \
+                    all(not ctl.pending(s) for s in serials):
+                break
+        assert [a.cell for a in robots.agvs] == [paths[s][-1] for s in serials]
+        for _ in range(5):
+            for s, st in ctl.pump(20).states.items():
+                cell = (int(st["agvPosition"]["y"]), int(st["agvPosition"]["x"]))
+                if trace[s][-1] != cell:
+                    trace[s].append(cell)
+        for agv in robots.agvs:
+            assert agv.errors == [] and agv.order_update_id >= 3
+        for s in serials:  # every reported cell lies on the path, in order
+            idx = [paths[s].index(c) for c in trace[s]]
+            assert idx == sorted(idx) and idx[-1] == len(paths[s]) - 1
+        assert sum(server.dropped.values()) == 0 and ctl.send_failures == 0
+        robots.close()
+        robots.ctx.term()
+
+
+def test_kill_robot_process_mid_tour_returns_unreleased_work(keys, tmp_path):
+    layout = load_layout("small")
+    with BridgeServer(keys=keys, offline_after_s=0.8) as server:
+        ctl = BridgeController(server, map_id=layout.name, heartbeat_s=0.2)
+        env = {**os.environ, "PYTHONPATH": os.getcwd()}
+        log = open(tmp_path / "robot.log", "wb")
+        proc = subprocess.Popen([sys.executable, "-m", "robocore", "robot", "--count", "3", "--connect",
+                                 server.endpoint, "--keys", str(keys.dir), "--layout", "small", "--step-s", "0.05"],
+                                env=env, stderr=log)
+        try:
+            end = time.monotonic() + 30
+            while len(ctl.states) < 3 and time.monotonic() < end:
+                ctl.pump(50)
+            assert sorted(ctl.states) == ["R0000", "R0001", "R0002"]
+            for i, s in enumerate(sorted(ctl.states)):
+                ctl.assign(s, f"tour-{s}", lane(layout.spawns[i], 200, (0, 0)), released=100)
+            t0 = time.monotonic()
+            while time.monotonic() - t0 < 1.0:
+                ctl.pump(20)
+            moved = {s: st["lastNodeSequenceId"] for s, st in ctl.states.items()}
+            assert all(seq > 0 for seq in moved.values()), moved  # mid-tour: driving its base
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+            gone = []
+            end = time.monotonic() + 10
+            while len(gone) < 3 and time.monotonic() < end:
+                gone += ctl.pump(50).gone
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            log.close()
+        assert sorted(g.serial for g in gone) == ["R0000", "R0001", "R0002"]
+        for g in gone:
+            assert len(g.base) == 100 and len(g.unreleased) == 101  # the horizon goes back to the pool
+        assert server.peers.online() == []
+        assert all(server.telemetry.latest[f"connection/{s}".encode()] for s in ctl.states)
