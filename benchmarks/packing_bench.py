@@ -5,15 +5,20 @@ accessories, mugs, upright bottles, shoe boxes, electronics, toys, small
 appliances; 1-5 lines, quantities 1-3) and packed into the default carton
 catalogue by
 
-* ``cartonize``: :func:`planner.cartonize.cartonize` (Numba extreme-point kernel);
-* ``cartonize-py``: the same solver with the kernel run as plain Python
-  (``_ep_pack.py_func``), on the first ``--py-orders`` orders, to show what
-  Numba buys;
+* ``cartonize``: :func:`planner.cartonize.cartonize` (Numba extreme-point kernel),
+  its cross-order cache of single-carton answers warm as in a shift;
+* ``cartonize (cold cache)``: the same with that cache emptied before each order;
+* ``cartonize-py``: the same solver, cold cache, with the kernel run as plain
+  Python (``py_func`` of each Numba kernel), on the first ``--py-orders`` orders, against
+  ``cartonize (same orders)``, to show what Numba buys;
 * ``... bulk``: both again on ``--bulk-orders`` B2B-size orders (8-15 lines,
   about 15 units), where the kernel's share of the time is larger;
 * ``one-per-item``: every unit alone in the cheapest carton it fits;
-* ``py3dbp``: the PyPI ``py3dbp`` packer (cheapest single carton it reports as
-  fitting everything, else one-per-item), when it is installed.
+* ``py3dbp``: the PyPI ``py3dbp`` packer (1.1.2), when it is installed: the
+  cheapest single carton it packs everything into, else one unit per carton.
+  Its packings are run through ``verify_packing`` too; a claimed packing that
+  fails (py3dbp knows no upright-only items) does not count and is reported
+  as ``invalid_claims``.
 
 Every ``cartonize`` result is checked with :func:`robocore.packing.verify_packing`.
 Fill rate = total item volume / total carton volume. Run:
@@ -24,6 +29,7 @@ Fill rate = total item volume / total carton volume. Run:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import random
@@ -100,7 +106,10 @@ def one_per_item(items: list[Item]) -> tuple[float, int, int]:
     return cost, len(items), vol
 
 
-def run_cartonize(orders: list[list[Item]]) -> dict:
+def run_cartonize(orders: list[list[Item]], *, cold_each_order: bool = False) -> dict:
+    """Pack every order; the solver's cross-order cache starts empty (and is
+    emptied before each order with ``cold_each_order``)."""
+    cz._cheapest_single.cache_clear()
     cost = 0.0
     parcels = 0
     cvol = 0
@@ -108,6 +117,8 @@ def run_cartonize(orders: list[list[Item]]) -> dict:
     split = 0
     ms = []
     for items in orders:
+        if cold_each_order:
+            cz._cheapest_single.cache_clear()
         t0 = time.perf_counter()
         res = cartonize(items)
         ms.append((time.perf_counter() - t0) * 1000)
@@ -143,29 +154,56 @@ def run_naive(orders: list[list[Item]]) -> dict:
             "ms_max": round(max(ms), 3)}
 
 
-def run_py3dbp(orders: list[list[Item]]) -> dict | None:
+def _py3dbp_single(items: list[Item], carton) -> tuple[bool, bool]:
+    """(py3dbp claims a fit, and that packing passes ``verify_packing``)."""
+    from py3dbp import Bin, Item as PItem, Packer
+
+    from robocore.packing import PackingError, PackResult, Parcel, Placement
+
+    packer = Packer()
+    packer.add_bin(Bin(carton.id, carton.dims[0], carton.dims[1], carton.dims[2], carton.max_weight))
+    for k, it in enumerate(items):
+        packer.add_item(PItem(str(k), it.dims[0], it.dims[1], it.dims[2], it.weight))
+    packer.pack(bigger_first=True)
+    b = packer.bins[0]
+    if b.unfitted_items or len(b.items) != len(items):
+        return False, False
+    placements = tuple(
+        Placement(int(pi.name), tuple(int(v) for v in pi.position), tuple(int(v) for v in pi.get_dimension()))
+        for pi in b.items
+    )
+    iv = sum(it.volume for it in items)
     try:
-        from py3dbp import Bin, Item as PItem, Packer
+        verify_packing(PackResult((Parcel(carton, placements),), carton.cost, iv / carton.volume), items)
+    except PackingError:
+        return True, False
+    return True, True
+
+
+def run_py3dbp(orders: list[list[Item]]) -> dict | None:
+    """py3dbp as a peer: the cheapest single carton it packs everything into, checked
+    with ``verify_packing`` (a claimed packing that fails the check does not count),
+    else one unit per carton."""
+    try:
+        import py3dbp  # noqa: F401
     except ImportError:
         return None
     cost = 0.0
     parcels = 0
     cvol = 0
     ivol = 0
+    invalid = 0
     ms = []
     cat = sorted(DEFAULT_CARTONS, key=lambda c: (c.cost, c.volume))
     for items in orders:
         t0 = time.perf_counter()
         chosen = None
         for c in cat:
-            if sum(it.weight for it in items) > c.max_weight:
+            if sum(it.weight for it in items) > c.max_weight or sum(it.volume for it in items) > c.volume:
                 continue
-            packer = Packer()
-            packer.add_bin(Bin(c.id, c.dims[0], c.dims[1], c.dims[2], c.max_weight))
-            for k, it in enumerate(items):
-                packer.add_item(PItem(f"{k}", it.dims[0], it.dims[1], it.dims[2], it.weight))
-            packer.pack()
-            if not packer.bins[0].unfitted_items:
+            claimed, valid = _py3dbp_single(items, c)
+            invalid += claimed and not valid
+            if valid:
                 chosen = c
                 break
         if chosen is not None:
@@ -182,22 +220,35 @@ def run_py3dbp(orders: list[list[Item]]) -> dict | None:
     return {"orders": len(orders), "units": sum(map(len, orders)), "parcels": parcels, "split_orders": None,
             "cost": round(cost, 2), "cost_per_order": round(cost / len(orders), 4), "fill_rate": round(ivol / cvol, 4),
             "ms_per_order": round(statistics.fmean(ms), 3), "ms_p99": round(sorted(ms)[int(0.99 * (len(ms) - 1))], 3),
-            "ms_max": round(max(ms), 3), "note": "ignores upright-only; rotation rules are py3dbp's own"}
+            "ms_max": round(max(ms), 3), "invalid_claims": invalid}
 
 
-def kernel_timing(orders: list[list[Item]], kernel) -> dict:
+KERNELS = ("_ep_pack_many", "_ep_pack", "_project")
+
+
+@contextlib.contextmanager
+def python_kernels():
+    """Run the cartonization kernels as plain Python (their ``py_func``) inside the block."""
+    saved = {k: getattr(cz, k) for k in KERNELS}
+    for k, fn in saved.items():
+        setattr(cz, k, fn.py_func)
+    try:
+        yield
+    finally:
+        for k, fn in saved.items():
+            setattr(cz, k, fn)
+
+
+def kernel_timing(orders: list[list[Item]]) -> dict:
     """ms per heuristic fit test (all orderings) of each order into carton L2, Numba vs plain Python."""
     box = next(c for c in DEFAULT_CARTONS if c.id == "L2").dims
     out = {}
-    for name, fn in (("numba", kernel), ("python", kernel.py_func)):
-        cz._ep_pack = fn
-        try:
+    for name in ("numba", "python"):
+        with python_kernels() if name == "python" else contextlib.nullcontext():
             t0 = time.perf_counter()
             for items in orders:
                 cz._heuristic_fit(items, box)
             out[name] = round((time.perf_counter() - t0) * 1000 / len(orders), 4)
-        finally:
-            cz._ep_pack = kernel
     return out
 
 
@@ -213,35 +264,32 @@ def main(argv: list[str] | None = None) -> int:
     orders = make_orders(args.orders, args.seed)
     cartonize(orders[0])  # Numba compile / cache load, outside the timing
     rows = {"cartonize": run_cartonize(orders)}
-    kernel = cz._ep_pack
-    cz._ep_pack = kernel.py_func
-    try:
-        rows["cartonize-py"] = run_cartonize(orders[: args.py_orders])
-    finally:
-        cz._ep_pack = kernel
-    rows["cartonize (same orders)"] = run_cartonize(orders[: args.py_orders])
-    kernel_ms = kernel_timing(orders[: args.py_orders], kernel)
+    rows["cartonize (cold cache)"] = run_cartonize(orders, cold_each_order=True)
+    with python_kernels():
+        rows["cartonize-py"] = run_cartonize(orders[: args.py_orders], cold_each_order=True)
+    rows["cartonize (same orders)"] = run_cartonize(orders[: args.py_orders], cold_each_order=True)
+    kernel_ms = kernel_timing(orders[: args.py_orders])
     bulk = make_orders(args.bulk_orders, args.seed + 1, bulk=True)
-    rows["cartonize bulk"] = run_cartonize(bulk)
-    cz._ep_pack = kernel.py_func
-    try:
-        rows["cartonize-py bulk"] = run_cartonize(bulk)
-    finally:
-        cz._ep_pack = kernel
+    rows["cartonize bulk"] = run_cartonize(bulk, cold_each_order=True)
+    with python_kernels():
+        rows["cartonize-py bulk"] = run_cartonize(bulk, cold_each_order=True)
     rows["one-per-item"] = run_naive(orders)
     p3 = run_py3dbp(orders)
     if p3 is not None:
         rows["py3dbp"] = p3
 
     base = rows["one-per-item"]
-    head = f"{'policy':<24}{'orders':>7}{'units':>7}{'parcels':>8}{'cost EUR':>10}{'EUR/order':>10}{'fill':>7}{'ms/order':>10}{'p99 ms':>8}"
+    head = (f"{'policy':<24}{'orders':>7}{'units':>7}{'parcels':>8}{'cost EUR':>10}{'EUR/order':>10}{'fill':>7}"
+            f"{'ms/order':>10}{'p99 ms':>8}")
     print(head)
     print("-" * len(head))
     for name, r in rows.items():
-        print(f"{name:<24}{r['orders']:>7}{r['units']:>7}{r['parcels']:>8}{r['cost']:>10.2f}{r['cost_per_order']:>10.3f}"
+        print(f"{name:<24}{r['orders']:>7}{r['units']:>7}{r['parcels']:>8}{r['cost']:>10.2f}"
+              f"{r['cost_per_order']:>10.3f}"
               f"{r['fill_rate']:>7.3f}{r['ms_per_order']:>10.3f}{r['ms_p99']:>8.2f}")
     c = rows["cartonize"]
     ratios = {
+        "cache_speedup": round(rows["cartonize (cold cache)"]["ms_per_order"] / c["ms_per_order"], 2),
         "cost_vs_one_per_item": round(c["cost"] / base["cost"], 4),
         "parcels_vs_one_per_item": round(c["parcels"] / base["parcels"], 4),
         "fill_vs_one_per_item": round(c["fill_rate"] / base["fill_rate"], 3),
@@ -250,13 +298,20 @@ def main(argv: list[str] | None = None) -> int:
         "kernel_ms_numba": kernel_ms["numba"],
         "kernel_ms_python": kernel_ms["python"],
         "kernel_speedup": round(kernel_ms["python"] / kernel_ms["numba"], 1),
-        "numba_speedup_bulk": round(rows["cartonize-py bulk"]["ms_per_order"] / rows["cartonize bulk"]["ms_per_order"], 2),
+        "numba_speedup_bulk": round(rows["cartonize-py bulk"]["ms_per_order"]
+                                    / rows["cartonize bulk"]["ms_per_order"], 2),
     }
     print()
     for k, v in ratios.items():
         print(f"{k}: {v}")
     if p3 is None:
         print("py3dbp: not installed (optional peer), skipped")
+    else:
+        ratios["cost_vs_py3dbp"] = round(c["cost"] / p3["cost"], 4)
+        ratios["fill_vs_py3dbp"] = round(c["fill_rate"] / p3["fill_rate"], 3)
+        print(f"cost_vs_py3dbp: {ratios['cost_vs_py3dbp']}")
+        print(f"fill_vs_py3dbp: {ratios['fill_vs_py3dbp']}")
+        print(f"py3dbp packings that failed verify_packing: {p3['invalid_claims']}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"seed": args.seed, "orders": args.orders, "cartons": [c.id for c in DEFAULT_CARTONS],

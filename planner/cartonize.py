@@ -6,21 +6,27 @@ Three layers:
    extreme-point first-fit heuristic (Crainic, Perboli and Tadei 2008) as a
    Numba kernel: items are taken in a fixed order, each is put at the lowest
    (z, then y, then x) extreme point where one of its allowed orientations
-   fits without overlap, preferring the flattest orientation; each placement
-   adds its three outer corners and their projections back onto the walls or
-   the boxes below/behind/beside as new extreme points. Four item orders are
-   tried (volume, height, footprint and longest side, each decreasing). When
-   all four fail and the order is small, an exact search decides: a depth-first
-   search over *normal patterns* (every coordinate a sum of other items'
-   extents, which loses no packing; Herz 1972, Christofides and Whitlock 1977)
-   that fills the lowest empty cell of the induced grid with an item or
-   declares it waste, under a node budget.
+   fits without overlap; each placement adds its three outer corners and
+   their projections back onto the walls or the boxes below/behind/beside as
+   new extreme points. Four item orders (volume, height, footprint and
+   longest side, each decreasing) times two orientation rules (flattest
+   first; longest along x first) are tried in one kernel call. When all miss
+   on at most :data:`EXACT_FIT_ITEMS` items, a pairwise test rejects sets in
+   which two items cannot sit side by side along any axis, and otherwise an
+   exact search decides: a depth-first search over *normal patterns* (every
+   coordinate a sum of other items' extents, which loses no packing; Herz
+   1972, Christofides and Whitlock 1977) that fills the lowest empty cell of
+   the induced grid with an item or declares it waste, within
+   :data:`EXACT_FIT_CELLS` cells and :data:`EXACT_FIT_NODES` nodes.
 2. **Cheapest single carton** for a set: cartons in cost order, skipping those
    that cannot work by weight, volume or the largest item, until one fits.
+   The answer is a pure function of the item multiset and the catalogue and
+   is cached across orders.
 3. **Cheapest carton set** for an order: the single-carton answer, and for up to
    ``exact_split_items`` items an exact set-partition search (dynamic
    programming over subsets with lower-bound pruning) that also finds splits
-   cheaper than one big box; beyond that, first-fit-decreasing into parcels.
+   cheaper than one big box; beyond that, first-fit-decreasing into parcels,
+   compared with one box and with one unit per box.
 
 An item that fits no carton on its own raises :class:`robocore.errors.InputError`.
 Results are :class:`robocore.packing.PackResult` values; check them with
@@ -30,6 +36,8 @@ Results are :class:`robocore.packing.PackResult` values; check them with
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import permutations
 
 import numpy as np
 from numba import njit
@@ -180,6 +188,23 @@ def _ep_pack(dims: np.ndarray, allow: np.ndarray, cl: np.int64, cw: np.int64, ch
     return True, box
 
 
+@njit(cache=True)
+def _ep_pack_many(dims: np.ndarray, allow: np.ndarray, orders: np.ndarray, prefs: np.ndarray,
+                  cl: np.int64, cw: np.int64, ch: np.int64):
+    """Try :func:`_ep_pack` with each row of ``orders[m, n]`` (item order) and ``prefs[m]``.
+
+    Returns ``(r, box)``: the first row that packs everything and its boxes
+    (in that row's item order), or ``(-1, last box)``.
+    """
+    box = np.zeros((dims.shape[0], 6), dtype=np.int64)
+    for r in range(orders.shape[0]):
+        o = orders[r]
+        ok, box = _ep_pack(dims[o], allow[o], cl, cw, ch, prefs[r])
+        if ok:
+            return r, box
+    return -1, box
+
+
 def _allow_mask(items: list[Item]) -> np.ndarray:
     # rows 0 and 1 of the kernel's permutation table keep the item's height on z
     allow = np.ones((len(items), 6), dtype=np.bool_)
@@ -208,15 +233,17 @@ def _orders(items: list[Item]) -> list[list[int]]:
 def _heuristic_fit(items: list[Item], dims: tuple[int, int, int]) -> list[Placement] | None:
     allow = _allow_mask(items)
     arr = np.array([it.dims for it in items], dtype=np.int64)
-    for order, pref in [(o, p) for p in (0, 1) for o in _orders(items)]:
-        o = np.array(order, dtype=np.int64)
-        ok, box = _ep_pack(arr[o], allow[o], np.int64(dims[0]), np.int64(dims[1]), np.int64(dims[2]), np.int64(pref))
-        if ok:
-            return [
-                Placement(int(order[k]), (int(b[0]), int(b[1]), int(b[2])), (int(b[3]), int(b[4]), int(b[5])))
-                for k, b in enumerate(box)
-            ]
-    return None
+    orders = _orders(items)
+    runs = np.array([o for _ in (0, 1) for o in orders], dtype=np.int64)
+    prefs = np.array([p for p in (0, 1) for _ in orders], dtype=np.int64)
+    r, box = _ep_pack_many(arr, allow, runs, prefs, np.int64(dims[0]), np.int64(dims[1]), np.int64(dims[2]))
+    if r < 0:
+        return None
+    order = runs[r]
+    return [
+        Placement(int(order[k]), (int(b[0]), int(b[1]), int(b[2])), (int(b[3]), int(b[4]), int(b[5])))
+        for k, b in enumerate(box.tolist())
+    ]
 
 
 def _normal_coords(extents: list[list[int]], limit: int) -> list[int]:
@@ -243,7 +270,7 @@ def _exact_fit(items: list[Item], dims: tuple[int, int, int]) -> list[Placement]
     nx, ny, nz = (len(c) - 1 for c in coords)
     if nx * ny * nz > EXACT_FIT_CELLS:
         return None
-    index = [{v: k for k, v in enumerate(c)} for c in coords]
+    ix, iy, iz = ({v: k for k, v in enumerate(c)} for c in coords)
     X, Y, Z = coords
     # cell volumes, in (z, y, x) order of the flat index
     cells = nx * ny * nz
@@ -266,25 +293,52 @@ def _exact_fit(items: list[Item], dims: tuple[int, int, int]) -> list[Placement]
     free_vol = [sum(vol)]
     need = [sum(it.volume for it in items)]
 
+    static: dict[int, list[tuple[int, tuple[int, int, int], int, int, int]]] = {}
+
     def options(c: int) -> list[tuple[int, tuple[int, int, int], list[int]]]:
         """Every remaining item kind and orientation whose min corner can sit at cell ``c``."""
         i = c % nx
         j = (c // nx) % ny
         k = c // (nx * ny)
-        x0, y0, z0 = X[i], Y[j], Z[k]
+        cand = static.get(c)
+        if cand is None:
+            # orientations whose far faces land on grid lines, whatever is filled
+            x0, y0, z0 = X[i], Y[j], Z[k]
+            cand = []
+            for t in range(len(kind_list)):
+                for d in kind_oris[t]:
+                    i1 = ix.get(x0 + d[0])
+                    j1 = iy.get(y0 + d[1])
+                    k1 = iz.get(z0 + d[2])
+                    if i1 is not None and j1 is not None and k1 is not None:
+                        cand.append((t, d, i1, j1, k1))
+            static[c] = cand
+        if not cand:
+            return []
+        # free cells along x from c: an item wider than this cannot start here
+        run = i
+        while run < nx and not filled[c + run - i]:
+            run += 1
         out = []
-        for t in range(len(kind_list)):
-            if left[t] == 0:
+        for t, d, i1, j1, k1 in cand:
+            if left[t] == 0 or i1 > run:
                 continue
-            for d in kind_oris[t]:
-                i1 = index[0].get(x0 + d[0])
-                j1 = index[1].get(y0 + d[1])
-                k1 = index[2].get(z0 + d[2])
-                if i1 is None or j1 is None or k1 is None:
-                    continue
-                cover = [(kk * ny + jj) * nx + ii for kk in range(k, k1) for jj in range(j, j1) for ii in range(i, i1)]
-                if not any(filled[q] for q in cover):
-                    out.append((t, d, cover))
+            cover = []
+            free = True
+            for kk in range(k, k1):
+                for jj in range(j, j1):
+                    row = (kk * ny + jj) * nx
+                    for q in range(row + i, row + i1):
+                        if filled[q]:
+                            free = False
+                            break
+                        cover.append(q)
+                    if not free:
+                        break
+                if not free:
+                    break
+            if free:
+                out.append((t, d, cover))
         return out
 
     def dfs(start: int) -> bool:
@@ -350,10 +404,14 @@ def _exact_fit(items: list[Item], dims: tuple[int, int, int]) -> list[Placement]
 
 
 def _fits_alone(item: Item, carton: Carton) -> bool:
-    cd = carton.dims
-    return item.weight <= carton.max_weight and any(
-        o[0] <= cd[0] and o[1] <= cd[1] and o[2] <= cd[2] for o in orientations(item)
-    )
+    return item.weight <= carton.max_weight and _fits_dims(item.dims, item.upright_only, carton.dims)
+
+
+@lru_cache(maxsize=1 << 14)
+def _fits_dims(dims: tuple[int, int, int], upright_only: bool, box: tuple[int, int, int]) -> bool:
+    l, w, h = dims
+    oris = ((l, w, h), (w, l, h)) if upright_only else permutations((l, w, h))
+    return any(o[0] <= box[0] and o[1] <= box[1] and o[2] <= box[2] for o in oris)
 
 
 def _pair_conflict(items: list[Item], dims: tuple[int, int, int]) -> bool:
@@ -395,6 +453,23 @@ def fit_items(items: list[Item] | tuple[Item, ...], carton: Carton, *, exact: bo
     return got
 
 
+@lru_cache(maxsize=1 << 16)
+def _cheapest_single(
+    key: tuple[tuple[tuple[int, int, int], bool, float], ...], cartons: tuple[Carton, ...], exact: bool
+) -> tuple[Carton, tuple[Placement, ...]] | None:
+    """Cheapest carton (catalogue in cost order) for the item multiset ``key``.
+
+    A pure function of its arguments, so it is cached across orders: a shift
+    packs the same SKU combinations again and again.
+    """
+    canon = [Item("?", dims, weight, upright) for dims, upright, weight in key]
+    for c in cartons:
+        got = fit_items(canon, c, exact=exact)
+        if got is not None:
+            return c, tuple(got)
+    return None
+
+
 @dataclass
 class _Solver:
     cartons: list[Carton]
@@ -402,22 +477,13 @@ class _Solver:
     exact: bool
 
     def __post_init__(self) -> None:
-        self.memo: dict[tuple, tuple[Carton, list[Placement]] | None] = {}
+        self.catalogue = tuple(self.cartons)
 
     def single(self, items: list[Item]) -> tuple[Carton, list[Placement]] | None:
         """Cheapest carton holding ``items`` (placements indexed into ``items``)."""
         order = sorted(range(len(items)), key=lambda i: (items[i].dims, items[i].upright_only, items[i].weight))
         key = tuple((items[i].dims, items[i].upright_only, items[i].weight) for i in order)
-        if key not in self.memo:
-            canon = [items[i] for i in order]
-            res = None
-            for c in self.cartons:
-                got = fit_items(canon, c, exact=self.exact)
-                if got is not None:
-                    res = (c, got)
-                    break
-            self.memo[key] = res
-        res = self.memo[key]
+        res = _cheapest_single(key, self.catalogue, self.exact)
         if res is None:
             return None
         c, pl = res
@@ -488,7 +554,9 @@ def cartonize(
         if not any(_fits_alone(it, c) for c in cat):
             l, w, h = it.dims
             up = ", upright only" if it.upright_only else ""
-            raise InputError(f"item '{it.sku}' ({l} x {w} x {h} mm, {it.weight:g} kg{up}) fits no carton in the catalogue")
+            raise InputError(
+                f"item '{it.sku}' ({l} x {w} x {h} mm, {it.weight:g} kg{up}) fits no carton in the catalogue"
+            )
     if not items:
         return PackResult((), 0.0, 0.0, 0, 0)
     s = _Solver(cat, float(per_parcel_cost), exact)
@@ -611,5 +679,8 @@ def _split_ffd(items: list[Item], s: _Solver) -> list[tuple[Carton, list[Placeme
     if all(a is not None for a in alone):
         alone_cost = sum(a[0].cost + s.per_parcel_cost for a in alone)  # type: ignore[index]
         if alone_cost < split_cost:
-            return [(a[0], [Placement(i, a[1][0].position, a[1][0].dims)]) for i, a in enumerate(alone)]  # type: ignore[index]
+            return [
+                (a[0], [Placement(i, a[1][0].position, a[1][0].dims)])  # type: ignore[index]
+                for i, a in enumerate(alone)
+            ]
     return out

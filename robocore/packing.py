@@ -16,6 +16,7 @@ result without trusting the solver.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import permutations
 
 from robocore.errors import InputError
@@ -141,16 +142,18 @@ def orientations(item: Item) -> list[Dims]:
     >>> orientations(Item("a", (3, 2, 1), 0.1, upright_only=True))
     [(3, 2, 1), (2, 3, 1)]
     """
-    l, w, h = item.dims
-    if item.upright_only:
-        cands = [(l, w, h), (w, l, h)]
-    else:
-        cands = list(permutations((l, w, h)))
+    return list(_orientations(item.dims, item.upright_only))
+
+
+@lru_cache(maxsize=4096)
+def _orientations(dims: Dims, upright_only: bool) -> tuple[Dims, ...]:
+    l, w, h = dims
+    cands = [(l, w, h), (w, l, h)] if upright_only else list(permutations((l, w, h)))
     out: list[Dims] = []
     for c in cands:
         if c not in out:
             out.append(c)
-    return out
+    return tuple(out)
 
 
 @dataclass(frozen=True)

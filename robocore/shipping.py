@@ -78,9 +78,9 @@ class Carrier:
             raise InputError(f"carrier '{self.id}': tracking prefix must be two upper-case letters, got {p!r}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Service:
-    """One product of a carrier.
+    """One product of a carrier (keyword arguments only).
 
     Parameters
     ----------
@@ -112,7 +112,9 @@ class Service:
             if len(getattr(self, name)) != ZONES:
                 raise InputError(f"service '{self.code}': {name} needs {ZONES} zone values")
         if not self.pickup_weekdays or not self.pickup_weekdays <= {0, 1, 2, 3, 4}:
-            raise InputError(f"service '{self.code}': pickup weekdays must be a non-empty subset of Monday..Friday (0..4)")
+            raise InputError(
+                f"service '{self.code}': pickup weekdays must be a non-empty subset of Monday..Friday (0..4)"
+            )
         if any(d < 1 for d in self.transit_days):
             raise InputError(f"service '{self.code}': transit days must be >= 1 (no same-day services)")
 
@@ -143,13 +145,18 @@ DEFAULT_CARRIERS: tuple[Carrier, ...] = (ROBOPOST, ATLAS, GREENLINE)
 
 #: Their services; rates in euros, transit in business days, zones 1..4.
 DEFAULT_SERVICES: tuple[Service, ...] = (
-    Service(ROBOPOST, "RP-ECO", ServiceLevel.ECONOMY, (3.10, 3.40, 3.80, 4.30), (0.20, 0.28, 0.36, 0.45), (2, 3, 3, 4), time(18, 0)),
-    Service(ROBOPOST, "RP-STD", ServiceLevel.STANDARD, (4.20, 4.60, 5.10, 5.70), (0.30, 0.38, 0.46, 0.55), (1, 2, 2, 2), time(17, 0)),
-    Service(ATLAS, "AC-STD", ServiceLevel.STANDARD, (4.80, 5.00, 5.30, 5.60), (0.25, 0.30, 0.35, 0.40), (1, 1, 2, 2), time(16, 0)),
-    Service(ATLAS, "AC-EXP", ServiceLevel.EXPRESS, (9.50, 10.50, 11.50, 12.90), (0.60, 0.70, 0.80, 0.95), (1, 1, 1, 1), time(15, 0),
+    Service(carrier=ROBOPOST, code="RP-ECO", level=ServiceLevel.ECONOMY, cutoff=time(18, 0),
+            base=(3.10, 3.40, 3.80, 4.30), per_kg=(0.20, 0.28, 0.36, 0.45), transit_days=(2, 3, 3, 4)),
+    Service(carrier=ROBOPOST, code="RP-STD", level=ServiceLevel.STANDARD, cutoff=time(17, 0),
+            base=(4.20, 4.60, 5.10, 5.70), per_kg=(0.30, 0.38, 0.46, 0.55), transit_days=(1, 2, 2, 2)),
+    Service(carrier=ATLAS, code="AC-STD", level=ServiceLevel.STANDARD, cutoff=time(16, 0),
+            base=(4.80, 5.00, 5.30, 5.60), per_kg=(0.25, 0.30, 0.35, 0.40), transit_days=(1, 1, 2, 2)),
+    Service(carrier=ATLAS, code="AC-EXP", level=ServiceLevel.EXPRESS, cutoff=time(15, 0),
+            base=(9.50, 10.50, 11.50, 12.90), per_kg=(0.60, 0.70, 0.80, 0.95), transit_days=(1, 1, 1, 1),
             max_weight=30.0),
-    Service(GREENLINE, "GL-ECO", ServiceLevel.ECONOMY, (2.60, 2.90, 3.20, 3.60), (0.18, 0.22, 0.30, 0.38), (3, 3, 4, 5), time(14, 0),
-            frozenset({0, 2, 4})),
+    Service(carrier=GREENLINE, code="GL-ECO", level=ServiceLevel.ECONOMY, cutoff=time(14, 0),
+            base=(2.60, 2.90, 3.20, 3.60), per_kg=(0.18, 0.22, 0.30, 0.38), transit_days=(3, 3, 4, 5),
+            pickup_weekdays=frozenset({0, 2, 4})),
 )
 
 

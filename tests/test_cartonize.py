@@ -177,3 +177,20 @@ def test_random_mm_orders_always_verify(seed, n):
     assert res.cost <= sum(
         min(c.cost for c in DEFAULT_CARTONS if fit_items([it], c) is not None) for it in items
     ) + 1e-9
+
+
+@settings(max_examples=300, deadline=None)
+@given(items=st.lists(item_st, min_size=1, max_size=5), carton=carton_st)
+def test_heuristic_fit_is_sound_and_exact_fit_is_complete(items, carton):
+    from robocore.packing import PackResult, Parcel
+
+    truth = brute_force_fits(items, carton, unit=UNIT)
+    fast = fit_items(items, carton, exact=False)
+    full = fit_items(items, carton)
+    for got in (fast, full):
+        if got is not None:
+            assert truth
+            parcel = Parcel(carton, tuple(got))
+            iv = sum(it.volume for it in items)
+            verify_packing(PackResult((parcel,), carton.cost, iv / carton.volume), items)
+    assert (full is not None) == truth

@@ -37,7 +37,8 @@ def test_event_to_notification():
     d = notification_for_event("A-1", ev(K.DELIVERED, datetime(2026, 11, 26, 11, 5)), promised_date=PROMISE)
     assert d.kind == NotificationKind.DELIVERED and d.payload["delivered_at"] == "2026-11-26T11:05"
     x = notification_for_event("A-1", ev(K.EXCEPTION, t, None, "damaged in transit"), promised_date=PROMISE)
-    assert x.kind == NotificationKind.DELAYED and x.payload["new_date"] == "" and x.payload["reason"] == "damaged in transit"
+    assert x.kind == NotificationKind.DELAYED and x.payload["new_date"] == ""
+    assert x.payload["reason"] == "damaged in transit"
     assert x.dedup_key == "A-1:delayed:exception:RP0000000018"
 
 
@@ -47,7 +48,8 @@ def test_order_level_notifications():
     s = notify_substituted("A-2", line=3, sku="MUG-RED", substitute_sku="MUG-BLUE")
     assert s.dedup_key == "A-2:substituted:3:MUG-BLUE"
     d = notify_delayed("A-2", promised_date=PROMISE, new_date=date(2026, 12, 1), reason="backorder")
-    assert json.loads(d.payload_json()) == {"promised_date": "2026-11-26", "new_date": "2026-12-01", "reason": "backorder"}
+    expected = {"promised_date": "2026-11-26", "new_date": "2026-12-01", "reason": "backorder"}
+    assert json.loads(d.payload_json()) == expected
     assert d.payload_json() == json.dumps(d.payload, sort_keys=True, separators=(",", ":"))
 
 

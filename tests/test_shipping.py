@@ -31,7 +31,8 @@ TUE = FRI + timedelta(days=4)
 WED = FRI + timedelta(days=5)
 
 C = Carrier("test", "Test Parcel", "TP")
-NEXT_DAY = Service(C, "T-1", ServiceLevel.STANDARD, (5, 5, 5, 5), (0, 0, 0, 0), (1, 1, 1, 1), time(17, 0))
+NEXT_DAY = Service(carrier=C, code="T-1", level=ServiceLevel.STANDARD, base=(5, 5, 5, 5), per_kg=(0, 0, 0, 0),
+                   transit_days=(1, 1, 1, 1), cutoff=time(17, 0))
 
 
 def at(d: date, hh: int, mm: int = 0) -> datetime:
@@ -100,15 +101,16 @@ def test_holidays_skip_pickup_and_delivery():
 
 
 def test_pickup_weekdays_are_respected():
-    mwf = Service(C, "T-MWF", ServiceLevel.ECONOMY, (1, 1, 1, 1), (0, 0, 0, 0), (1, 1, 1, 1), time(14, 0),
-                  frozenset({0, 2, 4}))
+    mwf = Service(carrier=C, code="T-MWF", level=ServiceLevel.ECONOMY, base=(1, 1, 1, 1), per_kg=(0, 0, 0, 0),
+                  transit_days=(1, 1, 1, 1), cutoff=time(14, 0), pickup_weekdays=frozenset({0, 2, 4}))
     assert pickup_time(at(TUE, 9), mwf) == at(WED, 14)
     assert pickup_time(at(WED, 15), mwf) == at(FRI + timedelta(days=7), 14)
 
 
 def test_weekend_pickups_are_rejected():
     with pytest.raises(InputError, match="Monday..Friday"):
-        Service(C, "T-SAT", ServiceLevel.STANDARD, (5,) * 4, (0,) * 4, (1,) * 4, time(17), frozenset({5}))
+        Service(carrier=C, code="T-SAT", level=ServiceLevel.STANDARD, base=(5,) * 4, per_kg=(0,) * 4,
+                transit_days=(1,) * 4, cutoff=time(17), pickup_weekdays=frozenset({5}))
 
 
 def test_promise_is_kept_by_every_service_of_the_level():
@@ -133,10 +135,12 @@ def test_unknown_level_and_bad_processing_raise():
 
 def test_choose_cheapest_service_that_meets_the_promise():
     ship = at(FRI - timedelta(days=3), 10)  # Tuesday 10:00, zone 1
-    loose = choose_service(2.0, from_region="1", to_region="1", ship_time=ship, promised_date=ship.date() + timedelta(days=14))
+    far = ship.date() + timedelta(days=14)
+    loose = choose_service(2.0, from_region="1", to_region="1", ship_time=ship, promised_date=far)
     assert loose.service.code == "GL-ECO" and not loose.late
     assert loose.cost == round(2.60 + 0.18 * 2.0, 2)
-    tight = choose_service(2.0, from_region="1", to_region="1", ship_time=ship, promised_date=ship.date() + timedelta(days=1))
+    next_day = ship.date() + timedelta(days=1)
+    tight = choose_service(2.0, from_region="1", to_region="1", ship_time=ship, promised_date=next_day)
     # next-day in zone 1: RP-STD (4.80), AC-STD (5.30), AC-EXP (10.70); RP-STD is cheapest
     assert tight.service.code == "RP-STD" and tight.cost == 4.80 and not tight.late
 
