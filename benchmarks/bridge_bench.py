@@ -1,0 +1,336 @@
+"""Bridge load: N robots sending state at 10 Hz, an order update to each every second.
+
+Two runs in one invocation, the same traffic shape:
+
+* **bridge**: robocore's protocol layer end to end. The controller is a
+  ``BridgeServer`` (CURVE, ZAP User-Id checks, msgpack decode and type checks,
+  freshness, telemetry publish) driven by a ``BridgeController`` (order
+  updates stitched at the last base node, acknowledgement by state, re-send,
+  heartbeats). Robots are ``Agv`` state machines on ``RobotClient`` sockets;
+  each sends ``agv.state()`` every 100 ms and answers each order with a state.
+* **raw**: the same sockets (ROUTER/DEALER over loopback, no CURVE) carrying
+  opaque byte strings of the same sizes: no encoding, decoding, checks or
+  state machines. The robot echoes each order frame at once.
+
+Measured in the controller process: state messages lost (sent by the robots
+minus received, after a drain), command round trip (order sent -> the robot's
+acknowledging state received; median and p99), controller CPU (process time
+over wall time) and controller CPU per message handled. Robots run in
+``--procs`` child processes (default 2).
+
+    nice -n 10 python benchmarks/bridge_bench.py [--robots 1000] [--seconds 20] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import zmq  # noqa: E402
+
+STATE_HZ = 10.0
+ORDER_EVERY_S = 1.0
+
+
+def percentile(xs: list[float], q: float) -> float:
+    if not xs:
+        return float("nan")
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
+
+
+# ------------------------------------------------------------------ robots
+def robot_child(args) -> None:
+    """Run robots ``first .. first+count-1`` for ``seconds``; print JSON counts on stdout."""
+    ctx = zmq.Context()
+    ctx.set(zmq.MAX_SOCKETS, 2 * args.count + 64)
+    serials = [f"R{i:04d}" for i in range(args.first, args.first + args.count)]
+    sent = 0
+    if args.mode == "bridge":
+        from bridge import Agv, ConnectionState, KeyStore, RobotClient, Topic, connection_message
+
+        keys = KeyStore(args.keys)
+        server_public = keys.controller_public()
+        agvs = [Agv(s, cell=(i % 100, i // 100), map_id="bench") for i, s in enumerate(serials)]
+        clients = [RobotClient(s, args.endpoint, context=ctx, server_public=server_public, keys=keys.robot(s))
+                   for s in serials]
+        for a, c in zip(agvs, clients):
+            c.send(Topic.CONNECTION, connection_message(a.headers.next(Topic.CONNECTION), ConnectionState.ONLINE))
+        socks = [c.sock for c in clients]
+    else:
+        socks = []
+        for s in serials:
+            d = ctx.socket(zmq.DEALER)
+            d.setsockopt(zmq.ROUTING_ID, s.encode())
+            d.setsockopt(zmq.LINGER, 2000)
+            d.setsockopt(zmq.SNDHWM, 0)
+            d.connect(args.endpoint)
+            socks.append(d)
+        blob = b"s" * args.state_bytes
+    poller = zmq.Poller()
+    index = {}
+    for i, s in enumerate(socks):
+        poller.register(s, zmq.POLLIN)
+        index[s] = i
+    period = 1.0 / STATE_HZ
+    n = len(socks)
+    t0 = time.monotonic()
+    end = t0 + args.seconds
+    # spread the robots' state times evenly over the period
+    next_send = [t0 + period * i / n for i in range(n)]
+    k = 0
+    while True:
+        now = time.monotonic()
+        if now >= end:
+            break
+        # send every state that is due
+        while True:
+            i = k % n
+            if next_send[i] > now:
+                break
+            if args.mode == "bridge":
+                clients[i].send(Topic.STATE, agvs[i].state())
+            else:
+                socks[i].send_multipart([b"state", blob])
+            sent += 1
+            next_send[i] += period
+            k += 1
+        wait = max(0.0, min(next_send[k % n], end) - time.monotonic())
+        for sock, _ in poller.poll(int(wait * 1000)):
+            i = index[sock]
+            if args.mode == "bridge":
+                for topic, msg in clients[i].recv(0):
+                    if topic == "order":
+                        agvs[i].handle_order(msg)
+                    else:
+                        agvs[i].handle_instant_actions(msg)
+                    clients[i].send(Topic.STATE, agvs[i].state())
+                    sent += 1
+            else:
+                while True:
+                    try:
+                        frames = sock.recv_multipart(zmq.NOBLOCK)
+                    except zmq.Again:
+                        break
+                    sock.send_multipart([b"state", frames[1][:8] + blob[8:]])
+                    sent += 1
+    time.sleep(0.5)
+    for s in socks:
+        s.close(2000)
+    ctx.term()
+    print(json.dumps({"sent": sent}))
+
+
+def spawn_robots(mode: str, endpoint: str, robots: int, procs: int, seconds: float, keys: str,
+                 state_bytes: int) -> list[subprocess.Popen]:
+    per = -(-robots // procs)
+    out = []
+    for first in range(0, robots, per):
+        cmd = [sys.executable, __file__, "--child", mode, "--endpoint", endpoint, "--first", str(first),
+               "--count", str(min(per, robots - first)), "--seconds", str(seconds), "--keys", keys,
+               "--state-bytes", str(state_bytes)]
+        out.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)}))
+    return out
+
+
+# -------------------------------------------------------------- controller
+def run_bridge(robots: int, procs: int, seconds: float, keys_dir: str) -> dict:
+    from bridge import BridgeController, BridgeServer, KeyStore, parse_node_id
+
+    server = BridgeServer(keys=KeyStore(keys_dir), offline_after_s=5.0)
+    ctl = BridgeController(server, map_id="bench", resend_s=0.5, heartbeat_s=2.0)
+    children = spawn_robots("bridge", server.endpoint, robots, procs, seconds, keys_dir, 0)
+    rtts: list[float] = []
+    sent_at: dict[str, float] = {}
+    base_received = 0
+    next_order = {}
+    started = False
+    cpu0 = wall0 = None
+    t_start = time.monotonic()
+    while any(c.poll() is None for c in children):
+        res = ctl.pump(10)
+        now = time.monotonic()
+        for s in res.acknowledged:
+            if s in sent_at:
+                rtts.append(now - sent_at.pop(s))
+        if not started and len(ctl.states) == robots:
+            started = True
+            cpu0, wall0 = time.process_time(), now
+            rtts.clear()
+            base_received = server.received
+            for i, s in enumerate(sorted(ctl.states)):
+                next_order[s] = now + ORDER_EVERY_S * i / robots
+        if started:
+            for s, due in next_order.items():
+                if due <= now and not ctl.pending(s):
+                    st = ctl.states[s]
+                    if ctl.channel(s).base_end is None:
+                        cell = parse_node_id(st["lastNodeId"])
+                        ctl.assign(s, f"bench-{s}", [cell], released=1, now=now)
+                    else:
+                        cell = ctl.channel(s).base_end[0]
+                        ctl.extend(s, [cell, cell], released=2, now=now)
+                    sent_at[s] = now
+                    next_order[s] = due + ORDER_EVERY_S
+        if time.monotonic() - t_start > seconds + 60:
+            break
+    cpu1, wall1 = time.process_time(), time.monotonic()
+    for _ in range(20):
+        ctl.pump(20)
+    robot_sent = sum(json.loads(c.communicate()[0])["sent"] for c in children)
+    states_received = server.received - robots  # minus the connection ONLINE messages
+    measured = server.received - base_received if started else 0
+    server.close()
+    return _row("bridge", robots, robot_sent, states_received, rtts, cpu1 - cpu0, wall1 - wall0, measured,
+                dict(server.dropped))
+
+
+def run_raw(robots: int, procs: int, seconds: float, state_bytes: int, order_bytes: int) -> dict:
+    ctx = zmq.Context()
+    router = ctx.socket(zmq.ROUTER)
+    router.setsockopt(zmq.ROUTER_MANDATORY, 1)
+    router.setsockopt(zmq.RCVHWM, 0)
+    router.setsockopt(zmq.SNDHWM, 0)
+    router.setsockopt(zmq.LINGER, 0)
+    router.bind("tcp://127.0.0.1:*")
+    endpoint = router.getsockopt(zmq.LAST_ENDPOINT).decode()
+    children = spawn_robots("raw", endpoint, robots, procs, seconds, "-", state_bytes)
+    seen: set[bytes] = set()
+    received = 0
+    rtts: list[float] = []
+    order_blob = b"o" * order_bytes
+    sent_at: dict[bytes, tuple[bytes, float]] = {}
+    next_order: dict[bytes, float] = {}
+    started = False
+    cpu0 = wall0 = None
+    base = 0
+    seq = 0
+    t_start = time.monotonic()
+    while any(c.poll() is None for c in children):
+        if router.poll(10):
+            while True:
+                try:
+                    ident, _topic, payload = router.recv_multipart(zmq.NOBLOCK)
+                except zmq.Again:
+                    break
+                received += 1
+                seen.add(ident)
+                pend = sent_at.get(ident)
+                if pend is not None and payload[:8] == pend[0]:
+                    rtts.append(time.monotonic() - pend[1])
+                    del sent_at[ident]
+        now = time.monotonic()
+        if not started and len(seen) == robots:
+            started = True
+            cpu0, wall0 = time.process_time(), now
+            base = received
+            for i, ident in enumerate(sorted(seen)):
+                next_order[ident] = now + ORDER_EVERY_S * i / robots
+        if started:
+            for ident, due in next_order.items():
+                if due <= now:
+                    seq += 1
+                    tag = seq.to_bytes(8, "big")
+                    try:
+                        router.send_multipart([ident, b"order", tag + order_blob[8:], b"0"])
+                    except zmq.ZMQError as err:  # the robot already left (end of run)
+                        if err.errno != zmq.EHOSTUNREACH:
+                            raise
+                    else:
+                        sent_at[ident] = (tag, now)
+                    next_order[ident] = due + ORDER_EVERY_S
+        if time.monotonic() - t_start > seconds + 60:
+            break
+    cpu1, wall1 = time.process_time(), time.monotonic()
+    end = time.monotonic() + 0.5
+    while time.monotonic() < end:
+        if router.poll(20):
+            while True:
+                try:
+                    router.recv_multipart(zmq.NOBLOCK)
+                    received += 1
+                except zmq.Again:
+                    break
+    robot_sent = sum(json.loads(c.communicate()[0])["sent"] for c in children)
+    router.close(0)
+    ctx.term()
+    return _row("raw", robots, robot_sent, received, rtts, cpu1 - cpu0, wall1 - wall0, received - base, {})
+
+
+def _row(name, robots, sent, received, rtts, cpu_s, wall_s, measured, dropped) -> dict:
+    return {
+        "layer": name, "robots": robots, "states_sent": sent, "states_received": received,
+        "lost": sent - received, "rtt_ms_median": 1000 * statistics.median(rtts) if rtts else None,
+        "rtt_ms_p99": 1000 * percentile(rtts, 0.99) if rtts else None, "round_trips": len(rtts),
+        "controller_cpu_pct": 100 * cpu_s / wall_s if wall_s else None,
+        "messages_per_s": measured / wall_s if wall_s else None,
+        "cpu_us_per_message": 1e6 * cpu_s / measured if measured else None,
+        "dropped": dropped,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--robots", type=int, default=1000)
+    ap.add_argument("--seconds", type=float, default=20.0, help="traffic seconds per layer")
+    ap.add_argument("--procs", type=int, default=2, help="robot processes")
+    ap.add_argument("--quick", action="store_true", help="100 robots, 8 s per layer")
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "bridge_bench.json"))
+    ap.add_argument("--child", choices=("bridge", "raw"))
+    ap.add_argument("--endpoint")
+    ap.add_argument("--first", type=int, default=0)
+    ap.add_argument("--count", type=int, default=0)
+    ap.add_argument("--keys", default="-")
+    ap.add_argument("--state-bytes", type=int, default=0)
+    args = ap.parse_args()
+    if args.child:
+        args.mode = args.child
+        robot_child(args)
+        return
+    if args.quick:
+        args.robots, args.seconds = 100, 8.0
+    from bridge import Agv, KeyStore, encode, order_message, Headers, Topic
+
+    state_bytes = len(encode(Agv("R0000", cell=(1, 1), map_id="bench").state()))
+    order_bytes = len(encode(order_message(Headers("R0000").next(Topic.ORDER), order_id="bench-R0000",
+                                           order_update_id=1, path=[(1, 1), (1, 1)], released=2, map_id="bench")))
+    with tempfile.TemporaryDirectory() as tmp:
+        keys = KeyStore(tmp)
+        keys.generate_controller()
+        for i in range(args.robots):
+            keys.generate_robot(f"R{i:04d}")
+        rows = [run_bridge(args.robots, args.procs, args.seconds, tmp),
+                run_raw(args.robots, args.procs, args.seconds, state_bytes, order_bytes)]
+    b, r = rows
+    ratio = {"cpu_per_message": b["cpu_us_per_message"] / r["cpu_us_per_message"]
+             if b["cpu_us_per_message"] and r["cpu_us_per_message"] else None}
+    ratio["throughput_capacity"] = 1 / ratio["cpu_per_message"] if ratio["cpu_per_message"] else None
+    print(f"{args.robots} robots x {STATE_HZ:.0f} Hz state, an order update each per {ORDER_EVERY_S:.0f} s, "
+          f"{args.seconds:.0f} s per layer, {args.procs} robot processes")
+    print(f"{'layer':8} {'sent':>8} {'recv':>8} {'lost':>5} {'rtt med ms':>10} {'rtt p99 ms':>10} "
+          f"{'ctl CPU %':>9} {'msg/s':>8} {'CPU us/msg':>10}")
+    for row in rows:
+        print(f"{row['layer']:8} {row['states_sent']:8d} {row['states_received']:8d} {row['lost']:5d} "
+              f"{row['rtt_ms_median'] or float('nan'):10.2f} {row['rtt_ms_p99'] or float('nan'):10.2f} "
+              f"{row['controller_cpu_pct'] or float('nan'):9.1f} {row['messages_per_s'] or float('nan'):8.0f} "
+              f"{row['cpu_us_per_message'] or float('nan'):10.1f}")
+    print(f"bridge / raw controller CPU per message: {ratio['cpu_per_message']:.2f}x "
+          f"(bridge capacity = {ratio['throughput_capacity']:.2f} of raw)")
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps({"robots": args.robots, "seconds": args.seconds, "procs": args.procs,
+                                          "state_bytes": state_bytes, "order_bytes": order_bytes,
+                                          "rows": rows, "ratio": ratio}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
