@@ -40,6 +40,8 @@ import zmq  # noqa: E402
 
 STATE_HZ = 10.0
 ORDER_EVERY_S = 1.0
+#: Seconds the robots get to connect before the measured traffic starts.
+WARMUP_S = 8.0
 
 
 def percentile(xs: list[float], q: float) -> float:
@@ -85,7 +87,7 @@ def robot_child(args) -> None:
     period = 1.0 / STATE_HZ
     n = len(socks)
     t0 = time.monotonic()
-    end = t0 + args.seconds
+    end = t0 + args.seconds + WARMUP_S
     # spread the robots' state times evenly over the period
     next_send = [t0 + period * i / n for i in range(n)]
     k = 0
@@ -163,7 +165,8 @@ def run_bridge(robots: int, procs: int, seconds: float, keys_dir: str) -> dict:
         for s in res.acknowledged:
             if s in sent_at:
                 rtts.append(now - sent_at.pop(s))
-        if not started and len(ctl.states) == robots:
+        if not started and (len(ctl.states) == robots or now - t_start > WARMUP_S):
+            print(f"bridge: {len(ctl.states)} of {robots} robots reporting when measuring starts", file=sys.stderr)
             started = True
             cpu0, wall0 = time.process_time(), now
             rtts.clear()
@@ -182,7 +185,7 @@ def run_bridge(robots: int, procs: int, seconds: float, keys_dir: str) -> dict:
                         ctl.extend(s, [cell, cell], released=2, now=now)
                     sent_at[s] = now
                     next_order[s] = due + ORDER_EVERY_S
-        if time.monotonic() - t_start > seconds + 60:
+        if time.monotonic() - t_start > seconds + WARMUP_S + 60:
             break
     cpu1, wall1 = time.process_time(), time.monotonic()
     for _ in range(20):
@@ -230,7 +233,8 @@ def run_raw(robots: int, procs: int, seconds: float, state_bytes: int, order_byt
                     rtts.append(time.monotonic() - pend[1])
                     del sent_at[ident]
         now = time.monotonic()
-        if not started and len(seen) == robots:
+        if not started and (len(seen) == robots or now - t_start > WARMUP_S):
+            print(f"raw: {len(seen)} of {robots} robots reporting when measuring starts", file=sys.stderr)
             started = True
             cpu0, wall0 = time.process_time(), now
             base = received
@@ -249,7 +253,7 @@ def run_raw(robots: int, procs: int, seconds: float, state_bytes: int, order_byt
                     else:
                         sent_at[ident] = (tag, now)
                     next_order[ident] = due + ORDER_EVERY_S
-        if time.monotonic() - t_start > seconds + 60:
+        if time.monotonic() - t_start > seconds + WARMUP_S + 60:
             break
     cpu1, wall1 = time.process_time(), time.monotonic()
     end = time.monotonic() + 0.5
