@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import statistics
 import subprocess
@@ -54,6 +55,9 @@ def percentile(xs: list[float], q: float) -> float:
 # ------------------------------------------------------------------ robots
 def robot_child(args) -> None:
     """Run robots ``first .. first+count-1`` for ``seconds``; print JSON counts on stdout."""
+    import logging
+
+    logging.getLogger("bridge").setLevel(logging.ERROR)  # drops are counted, not printed one by one
     ctx = zmq.Context()
     ctx.set(zmq.MAX_SOCKETS, 2 * args.count + 64)
     serials = [f"R{i:04d}" for i in range(args.first, args.first + args.count)]
@@ -130,7 +134,8 @@ def robot_child(args) -> None:
     for s in socks:
         s.close(2000)
     ctx.term()
-    print(json.dumps({"sent": sent}))
+    expired = sum(c.dropped["expired"] for c in clients) if args.mode == "bridge" else 0
+    print(json.dumps({"sent": sent, "expired": expired}))
 
 
 def spawn_robots(mode: str, endpoint: str, robots: int, procs: int, seconds: float, keys: str,
@@ -155,6 +160,8 @@ def run_bridge(robots: int, procs: int, seconds: float, keys_dir: str) -> dict:
     rtts: list[float] = []
     sent_at: dict[str, float] = {}
     base_received = 0
+    reporting = 0
+    logging.getLogger("bridge").setLevel(logging.ERROR)
     next_order = {}
     started = False
     cpu0 = wall0 = None
@@ -166,7 +173,7 @@ def run_bridge(robots: int, procs: int, seconds: float, keys_dir: str) -> dict:
             if s in sent_at:
                 rtts.append(now - sent_at.pop(s))
         if not started and (len(ctl.states) == robots or now - t_start > WARMUP_S):
-            print(f"bridge: {len(ctl.states)} of {robots} robots reporting when measuring starts", file=sys.stderr)
+            reporting = len(ctl.states)
             started = True
             cpu0, wall0 = time.process_time(), now
             rtts.clear()
@@ -190,12 +197,14 @@ def run_bridge(robots: int, procs: int, seconds: float, keys_dir: str) -> dict:
     cpu1, wall1 = time.process_time(), time.monotonic()
     for _ in range(20):
         ctl.pump(20)
-    robot_sent = sum(json.loads(c.communicate()[0])["sent"] for c in children)
+    reports = [json.loads(c.communicate()[0]) for c in children]
+    robot_sent = sum(r["sent"] for r in reports)
+    expired = sum(r["expired"] for r in reports)
     states_received = server.received - robots  # minus the connection ONLINE messages
     measured = server.received - base_received if started else 0
     server.close()
     return _row("bridge", robots, robot_sent, states_received, rtts, cpu1 - cpu0, wall1 - wall0, measured,
-                dict(server.dropped))
+                {**server.dropped, "expired_at_robots": expired}, reporting)
 
 
 def run_raw(robots: int, procs: int, seconds: float, state_bytes: int, order_bytes: int) -> dict:
@@ -218,6 +227,7 @@ def run_raw(robots: int, procs: int, seconds: float, state_bytes: int, order_byt
     cpu0 = wall0 = None
     base = 0
     seq = 0
+    reporting = 0
     t_start = time.monotonic()
     while any(c.poll() is None for c in children):
         if router.poll(10):
@@ -234,7 +244,7 @@ def run_raw(robots: int, procs: int, seconds: float, state_bytes: int, order_byt
                     del sent_at[ident]
         now = time.monotonic()
         if not started and (len(seen) == robots or now - t_start > WARMUP_S):
-            print(f"raw: {len(seen)} of {robots} robots reporting when measuring starts", file=sys.stderr)
+            reporting = len(seen)
             started = True
             cpu0, wall0 = time.process_time(), now
             base = received
@@ -268,12 +278,13 @@ def run_raw(robots: int, procs: int, seconds: float, state_bytes: int, order_byt
     robot_sent = sum(json.loads(c.communicate()[0])["sent"] for c in children)
     router.close(0)
     ctx.term()
-    return _row("raw", robots, robot_sent, received, rtts, cpu1 - cpu0, wall1 - wall0, received - base, {})
+    return _row("raw", robots, robot_sent, received, rtts, cpu1 - cpu0, wall1 - wall0, received - base, {},
+                reporting)
 
 
-def _row(name, robots, sent, received, rtts, cpu_s, wall_s, measured, dropped) -> dict:
+def _row(name, robots, sent, received, rtts, cpu_s, wall_s, measured, dropped, reporting) -> dict:
     return {
-        "layer": name, "robots": robots, "states_sent": sent, "states_received": received,
+        "layer": name, "robots": robots, "robots_reporting_at_start": reporting, "states_sent": sent, "states_received": received,
         "lost": sent - received, "rtt_ms_median": 1000 * statistics.median(rtts) if rtts else None,
         "rtt_ms_p99": 1000 * percentile(rtts, 0.99) if rtts else None, "round_trips": len(rtts),
         "controller_cpu_pct": 100 * cpu_s / wall_s if wall_s else None,
@@ -321,13 +332,14 @@ def main() -> None:
     ratio["throughput_capacity"] = 1 / ratio["cpu_per_message"] if ratio["cpu_per_message"] else None
     print(f"{args.robots} robots x {STATE_HZ:.0f} Hz state, an order update each per {ORDER_EVERY_S:.0f} s, "
           f"{args.seconds:.0f} s per layer, {args.procs} robot processes")
-    print(f"{'layer':8} {'sent':>8} {'recv':>8} {'lost':>5} {'rtt med ms':>10} {'rtt p99 ms':>10} "
+    print(f"{'layer':8} {'up':>5} {'sent':>8} {'recv':>8} {'lost':>5} {'rtt med ms':>10} {'rtt p99 ms':>10} "
           f"{'ctl CPU %':>9} {'msg/s':>8} {'CPU us/msg':>10}")
     for row in rows:
-        print(f"{row['layer']:8} {row['states_sent']:8d} {row['states_received']:8d} {row['lost']:5d} "
+        print(f"{row['layer']:8} {row['robots_reporting_at_start']:5d} {row['states_sent']:8d} {row['states_received']:8d} {row['lost']:5d} "
               f"{row['rtt_ms_median'] or float('nan'):10.2f} {row['rtt_ms_p99'] or float('nan'):10.2f} "
               f"{row['controller_cpu_pct'] or float('nan'):9.1f} {row['messages_per_s'] or float('nan'):8.0f} "
               f"{row['cpu_us_per_message'] or float('nan'):10.1f}")
+    print(f"dropped / expired: {rows[0]['dropped']}")
     print(f"bridge / raw controller CPU per message: {ratio['cpu_per_message']:.2f}x "
           f"(bridge capacity = {ratio['throughput_capacity']:.2f} of raw)")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -77,6 +77,8 @@ class BridgeController:
         self._last_sent: dict[str, float] = {}
         self._action_ids = 0
         self.send_failures = 0
+        self.housekeeping_s = 0.01  # re-sends, heartbeats and expiry at most this often
+        self._housekept = float("-inf")
 
     def channel(self, serial: str) -> OrderChannel:
         ch = self.channels.get(serial)
@@ -153,6 +155,9 @@ class BridgeController:
             elif inb.topic == Topic.FACTSHEET.value:
                 res.factsheets[inb.serial] = inb.msg
         t = self._now(now)
+        if t - self._housekept < self.housekeeping_s:
+            return res
+        self._housekept = t
         for serial in self.server.peers.online():
             self._send_due(serial, t)
             if t - self._last_sent.get(serial, float("-inf")) >= self.heartbeat_s:
