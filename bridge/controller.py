@@ -48,6 +48,8 @@ class PumpResult:
     acknowledged: list[str] = field(default_factory=list)  #: robots whose pending order a state acknowledged
     rejected: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  #: (serial, error)
     factsheets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: robots met mid-order (the controller restarted): their orders were taken over, see OrderChannel.resume
+    resumed: list[str] = field(default_factory=list)
 
 
 class BridgeController:
@@ -142,6 +144,10 @@ class BridgeController:
                     ch.forget(keep_base=False)
                     self.plans.pop(inb.serial, None)
             if inb.topic == Topic.STATE.value:
+                if inb.serial not in self.channels and inb.msg["orderId"]:
+                    # first word from a robot already on an order: this controller restarted
+                    self.channel(inb.serial).resume(inb.msg)
+                    res.resumed.append(inb.serial)
                 self.states[inb.serial] = inb.msg
                 res.states[inb.serial] = inb.msg
                 ch = self.channels.get(inb.serial)

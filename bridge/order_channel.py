@@ -78,6 +78,23 @@ class OrderChannel:
         self.rejected = None
         return msg
 
+    def resume(self, state: dict[str, Any]) -> None:
+        """Take over the order a robot reports (a restarted controller meeting a robot mid-order).
+
+        The next :meth:`update` stitches at the robot's last base node: its last
+        released node state, or its last traversed node when none is left.
+        """
+        from bridge.messages import parse_node_id
+
+        self.order_id, self.order_update_id = state["orderId"], state["orderUpdateId"]
+        released = [n for n in state["nodeStates"] if n["released"]]
+        if released:
+            nid, seq = released[-1]["nodeId"], released[-1]["sequenceId"]
+        else:
+            nid, seq = state["lastNodeId"], state["lastNodeSequenceId"]
+        self.base_end = (parse_node_id(nid), int(seq))
+        self._pending = None
+
     def forget(self, *, keep_base: bool = True) -> None:
         """Stop re-sending the pending order (the robot went away or was cancelled).
 

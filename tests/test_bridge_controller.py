@@ -165,3 +165,46 @@ def test_shift_completes_through_a_lossy_transport():
         assert moves[s] == paths[s][1:], s  # each cell of the path once, in order: nothing skipped or repeated
     assert shim_counts["dropped"] > 10 and shim_counts["duplicated"] > 5 and shim_counts["reordered"] > 5
     assert server.dropped["stale"] > 0  # duplicated / reordered states were recognised and dropped
+
+
+def test_controller_restart_mid_shift_robots_reconnect_and_continue(keys):
+    """The controller process dies mid-tour and a new one binds the same port: robots reconnect by themselves,
+    the new controller takes their orders over from their states and drives them to the end."""
+    serials = ["R0000", "R0001"]
+    starts = [(5, 5), (10, 5)]
+    paths = {s: lane(st, 30, (0, 1)) for s, st in zip(serials, starts)}
+    first = BridgeServer(keys=keys)
+    port = int(first.endpoint.rsplit(":", 1)[1])
+    robots = SimRobots(serials, starts, endpoint=first.endpoint, map_id="test", keys=keys, step_s=0.01,
+                       silence_s=30.0, context=zmq.Context())
+    ctl = BridgeController(first, map_id="test")
+    end = time.monotonic() + 20
+    while len(ctl.states) < 2 and time.monotonic() < end:
+        ctl.pump(0)
+        robots.run_once()
+    for s in serials:
+        ctl.assign(s, f"tour-{s}", paths[s][:16], released=11)
+    while min(a.cell[1] for a in robots.agvs) < 9 and time.monotonic() < end:
+        ctl.pump(0)
+        robots.run_once()
+    first.close()  # the controller is gone; robots keep driving their released base
+    while time.monotonic() < end and any(a.node_states and a.node_states[0]["released"] for a in robots.agvs):
+        robots.run_once()
+    second = BridgeServer(keys=keys, port=port)
+    ctl2 = BridgeController(second, map_id="test")
+    resumed, extended = set(), set()
+    while time.monotonic() < end and any(a.cell != paths[a.serial_number][-1] for a in robots.agvs):
+        res = ctl2.pump(0)
+        resumed.update(res.resumed)
+        for s in resumed - extended:
+            base_cell = ctl2.channel(s).base_end[0]
+            k = paths[s].index(base_cell)
+            ctl2.extend(s, paths[s][k:], released=len(paths[s]) - k)
+            extended.add(s)
+        robots.run_once()
+    assert resumed == set(serials)
+    assert [a.cell for a in robots.agvs] == [paths[s][-1] for s in serials]
+    assert all(a.errors == [] and a.order_update_id == 1 for a in robots.agvs)
+    robots.close()
+    robots.ctx.term()
+    second.close()
