@@ -28,6 +28,7 @@ import json
 import logging
 import os
 import statistics
+from collections import deque
 import subprocess
 import sys
 import tempfile
@@ -41,8 +42,14 @@ import zmq  # noqa: E402
 
 STATE_HZ = 10.0
 ORDER_EVERY_S = 1.0
-#: Seconds the robots get to connect before the measured traffic starts.
+#: Seconds the robots get to connect before the measured traffic starts (CURVE
+#: handshakes go through pyzmq's Python ZAP thread: a few ms each under load).
 WARMUP_S = 8.0
+WARMUP_S_PER_ROBOT = 0.02
+
+
+def warmup(robots: int) -> float:
+    return max(WARMUP_S, WARMUP_S_PER_ROBOT * robots)
 
 
 def percentile(xs: list[float], q: float) -> float:
@@ -91,7 +98,7 @@ def robot_child(args) -> None:
     period = 1.0 / STATE_HZ
     n = len(socks)
     t0 = time.monotonic()
-    end = t0 + args.seconds + WARMUP_S
+    end = t0 + args.seconds + warmup(args.total)
     # spread the robots' state times evenly over the period
     next_send = [t0 + period * i / n for i in range(n)]
     k = 0
@@ -145,7 +152,7 @@ def spawn_robots(mode: str, endpoint: str, robots: int, procs: int, seconds: flo
     for first in range(0, robots, per):
         cmd = [sys.executable, __file__, "--child", mode, "--endpoint", endpoint, "--first", str(first),
                "--count", str(min(per, robots - first)), "--seconds", str(seconds), "--keys", keys,
-               "--state-bytes", str(state_bytes)]
+               "--state-bytes", str(state_bytes), "--total", str(robots)]
         out.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)}))
     return out
 
@@ -162,7 +169,7 @@ def run_bridge(robots: int, procs: int, seconds: float, keys_dir: str) -> dict:
     base_received = 0
     reporting = 0
     logging.getLogger("bridge").setLevel(logging.ERROR)
-    next_order = {}
+    next_order: deque = deque()
     started = False
     cpu0 = wall0 = None
     t_start = time.monotonic()
@@ -172,27 +179,28 @@ def run_bridge(robots: int, procs: int, seconds: float, keys_dir: str) -> dict:
         for s in res.acknowledged:
             if s in sent_at:
                 rtts.append(now - sent_at.pop(s))
-        if not started and (len(ctl.states) == robots or now - t_start > WARMUP_S):
+        if not started and (len(ctl.states) == robots or now - t_start > warmup(robots)):
             reporting = len(ctl.states)
             started = True
             cpu0, wall0 = time.process_time(), now
             rtts.clear()
             base_received = server.received
-            for i, s in enumerate(sorted(ctl.states)):
-                next_order[s] = now + ORDER_EVERY_S * i / robots
+            n = len(ctl.states)
+            next_order = deque((now + ORDER_EVERY_S * i / n, s) for i, s in enumerate(sorted(ctl.states)))
         if started:
-            for s, due in next_order.items():
-                if due <= now and not ctl.pending(s):
-                    st = ctl.states[s]
-                    if ctl.channel(s).base_end is None:
-                        cell = parse_node_id(st["lastNodeId"])
-                        ctl.assign(s, f"bench-{s}", [cell], released=1, now=now)
-                    else:
-                        cell = ctl.channel(s).base_end[0]
-                        ctl.extend(s, [cell, cell], released=2, now=now)
-                    sent_at[s] = now
-                    next_order[s] = due + ORDER_EVERY_S
-        if time.monotonic() - t_start > seconds + WARMUP_S + 60:
+            while next_order and next_order[0][0] <= now:
+                due, s = next_order.popleft()
+                next_order.append((due + ORDER_EVERY_S, s))
+                if ctl.pending(s):
+                    continue  # the last one is not acknowledged yet: skip this second
+                if ctl.channel(s).base_end is None:
+                    cell = parse_node_id(ctl.states[s]["lastNodeId"])
+                    ctl.assign(s, f"bench-{s}", [cell], released=1, now=now)
+                else:
+                    cell = ctl.channel(s).base_end[0]
+                    ctl.extend(s, [cell, cell], released=2, now=now)
+                sent_at[s] = now
+        if time.monotonic() - t_start > seconds + warmup(robots) + 60:
             break
     cpu1, wall1 = time.process_time(), time.monotonic()
     for _ in range(20):
@@ -222,7 +230,7 @@ def run_raw(robots: int, procs: int, seconds: float, state_bytes: int, order_byt
     rtts: list[float] = []
     order_blob = b"o" * order_bytes
     sent_at: dict[bytes, tuple[bytes, float]] = {}
-    next_order: dict[bytes, float] = {}
+    next_order: deque = deque()
     started = False
     cpu0 = wall0 = None
     base = 0
@@ -243,27 +251,27 @@ def run_raw(robots: int, procs: int, seconds: float, state_bytes: int, order_byt
                     rtts.append(time.monotonic() - pend[1])
                     del sent_at[ident]
         now = time.monotonic()
-        if not started and (len(seen) == robots or now - t_start > WARMUP_S):
+        if not started and (len(seen) == robots or now - t_start > warmup(robots)):
             reporting = len(seen)
             started = True
             cpu0, wall0 = time.process_time(), now
             base = received
-            for i, ident in enumerate(sorted(seen)):
-                next_order[ident] = now + ORDER_EVERY_S * i / robots
+            n = len(seen)
+            next_order = deque((now + ORDER_EVERY_S * i / n, ident) for i, ident in enumerate(sorted(seen)))
         if started:
-            for ident, due in next_order.items():
-                if due <= now:
-                    seq += 1
-                    tag = seq.to_bytes(8, "big")
-                    try:
-                        router.send_multipart([ident, b"order", tag + order_blob[8:], b"0"])
-                    except zmq.ZMQError as err:  # the robot already left (end of run)
-                        if err.errno != zmq.EHOSTUNREACH:
-                            raise
-                    else:
-                        sent_at[ident] = (tag, now)
-                    next_order[ident] = due + ORDER_EVERY_S
-        if time.monotonic() - t_start > seconds + WARMUP_S + 60:
+            while next_order and next_order[0][0] <= now:
+                due, ident = next_order.popleft()
+                next_order.append((due + ORDER_EVERY_S, ident))
+                seq += 1
+                tag = seq.to_bytes(8, "big")
+                try:
+                    router.send_multipart([ident, b"order", tag + order_blob[8:], b"0"])
+                except zmq.ZMQError as err:  # the robot already left (end of run)
+                    if err.errno != zmq.EHOSTUNREACH:
+                        raise
+                else:
+                    sent_at[ident] = (tag, now)
+        if time.monotonic() - t_start > seconds + warmup(robots) + 60:
             break
     cpu1, wall1 = time.process_time(), time.monotonic()
     end = time.monotonic() + 0.5
@@ -307,6 +315,7 @@ def main() -> None:
     ap.add_argument("--count", type=int, default=0)
     ap.add_argument("--keys", default="-")
     ap.add_argument("--state-bytes", type=int, default=0)
+    ap.add_argument("--total", type=int, default=0)
     args = ap.parse_args()
     if args.child:
         args.mode = args.child
