@@ -8,7 +8,8 @@ mapping), :mod:`bridge.codec` (msgpack with size limit and type checks),
 :mod:`bridge.server` and :mod:`bridge.client` (the sockets),
 :mod:`bridge.peers` (liveness, incarnations, freshness),
 :mod:`bridge.controller` (orders, heartbeats and liveness for all robots),
-:mod:`bridge.simrobots` (simulated robot processes) and
+:mod:`bridge.simrobots` (simulated robot processes),
+:mod:`bridge.lockstep` (simulated time stepped by order releases) and
 :mod:`bridge.telemetry` (sequenced PUB with snapshots).
 The wire format is written down in ``docs/protocol.md``.
 """
@@ -45,6 +46,7 @@ from bridge.auth import SerialAuthenticator
 from bridge.client import RobotClient
 from bridge.controller import BridgeController, PumpResult, RobotGone
 from bridge.keys import KeyPair, KeyStore, valid_serial
+from bridge.lockstep import LockstepDriver, LockstepResult
 from bridge.order_channel import OrderChannel
 from bridge.peers import Peer, PeerTable, Verdict, parse_timestamp
 from bridge.server import ZAP_DOMAIN, BridgeServer, Inbound
@@ -62,4 +64,5 @@ __all__ = [
     "SerialAuthenticator", "RobotClient", "KeyPair", "KeyStore", "valid_serial", "Peer", "PeerTable", "Verdict",
     "parse_timestamp", "ZAP_DOMAIN", "BridgeServer", "Inbound", "SNAPSHOT_END", "SNAPSHOT_REQUEST",
     "TelemetryPublisher", "TelemetrySubscriber", "BridgeController", "PumpResult", "RobotGone", "SimRobots",
+    "LockstepDriver", "LockstepResult",
 ]

@@ -43,11 +43,15 @@ class SimRobots:
         Longest gap between two states of one robot (the heartbeat).
     silence_s:
         Reconnect after hearing nothing from the controller for this long.
+    lockstep:
+        Simulated time owned by the controller (:mod:`bridge.lockstep`): a
+        robot traverses its released nodes as soon as an order releases them,
+        and the wall clock only paces heartbeats.
     """
 
     def __init__(self, serials: Sequence[str], cells: Sequence[tuple[int, int]], *, endpoint: str, map_id: str,
                  keys: KeyStore | None = None, step_s: float = 0.1, state_interval_s: float = 1.0,
-                 silence_s: float = 2.0, context: zmq.Context | None = None):
+                 silence_s: float = 2.0, lockstep: bool = False, context: zmq.Context | None = None):
         if len(serials) != len(cells):
             raise ValueError(f"{len(serials)} serials but {len(cells)} cells")
         self.ctx = context if context is not None else zmq.Context()
@@ -60,6 +64,7 @@ class SimRobots:
         self.step_s = float(step_s)
         self.state_interval_s = float(state_interval_s)
         self.silence_s = float(silence_s)
+        self.lockstep = bool(lockstep)
         self.reconnects = 0
         now = time.monotonic()
         self._last_state = [float("-inf")] * len(self.agvs)
@@ -91,7 +96,7 @@ class SimRobots:
             if self._next_step < now:  # fell behind: do not try to catch up in a burst
                 self._next_step = now + self.step_s
             for i, (agv, c) in enumerate(zip(self.agvs, self.clients)):
-                moved = agv.step()
+                moved = False if self.lockstep else agv.step()
                 if moved or now - self._last_state[i] >= self.state_interval_s:
                     self._send_state(agv, c, i, now)
                 if now - self._last_heard[i] > self.silence_s:
@@ -106,6 +111,8 @@ class SimRobots:
         for topic, msg in cmds:
             if topic == Topic.ORDER.value:
                 agv.handle_order(msg)
+                while self.lockstep and agv.next_cell() is not None:
+                    agv.step()
             else:
                 for reply_topic, reply in agv.handle_instant_actions(msg):
                     c.send(reply_topic, reply)

@@ -208,3 +208,44 @@ def test_controller_restart_mid_shift_robots_reconnect_and_continue(keys):
     robots.close()
     robots.ctx.term()
     second.close()
+
+
+def test_lockstep_run_follows_a_mapf_plan_with_robots_in_two_processes(keys, tmp_path):
+    """A planner's conflict-free plan, driven in lockstep over the wire by robots in 2 processes:
+    the trajectory the robots report is exactly the plan, and valid."""
+    import numpy as np
+
+    from bridge.lockstep import LockstepDriver
+    from planner import solve, validate_paths
+
+    layout = load_layout("small")
+    ks = KeyStore(keys.dir)
+    for i in range(3, 6):
+        ks.generate_robot(f"R{i:04d}")
+    n = 6
+    starts = [layout.spawns[i] for i in range(n)]
+    free = np.argwhere(layout.grid.passable)
+    rng = np.random.default_rng(3)
+    goals = [tuple(int(v) for v in free[i]) for i in rng.choice(len(free), n, replace=False)]
+    cols = layout.cols
+    flat = solve(layout.grid, np.array([r * cols + c for r, c in starts]), np.array([r * cols + c for r, c in goals]))
+    plan = {f"R{i:04d}": [(int(f // cols), int(f % cols)) for f in flat[i]] for i in range(n)}
+    with BridgeServer(keys=keys, offline_after_s=5.0) as server:
+        ctl = BridgeController(server, map_id=layout.name, heartbeat_s=1.0)
+        env = {**os.environ, "PYTHONPATH": os.getcwd()}
+        log = open(tmp_path / "robots.log", "wb")
+        proc = subprocess.Popen([sys.executable, "-m", "robocore", "robot", "--count", str(n), "--processes", "2",
+                                 "--lockstep", "--connect", server.endpoint, "--keys", str(keys.dir)],
+                                env=env, stderr=log)
+        try:
+            end = time.monotonic() + 30
+            while len(ctl.states) < n and time.monotonic() < end:
+                ctl.pump(50)
+            res = LockstepDriver(ctl, horizon=3, step_timeout_s=5.0).run(plan)
+        finally:
+            proc.terminate()
+            proc.wait(10)
+            log.close()
+    assert res.late == {} and res.steps == len(plan["R0000"]) - 1
+    assert res.trajectories == plan
+    validate_paths(layout.grid, [res.trajectories[s] for s in sorted(plan)])

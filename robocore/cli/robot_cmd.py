@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
+import os
+import signal
 import subprocess
 import sys
 
@@ -25,6 +28,9 @@ def register(sub) -> None:
     p.add_argument("--first", type=int, default=0, metavar="K", help="index of the first robot (default 0)")
     p.add_argument("--processes", type=int, default=1, metavar="P", help="spread the robots over P processes")
     p.add_argument("--step-s", type=float, default=0.1, metavar="S", help="wall-clock seconds per step (default 0.1)")
+    p.add_argument("--lockstep", action="store_true",
+                   help="simulated time owned by the controller: drive released nodes as soon as they arrive")
+    p.add_argument("--parent-pid", type=int, default=None, help=argparse.SUPPRESS)
     p.add_argument("--duration", type=float, default=None, metavar="S", help="stop after S seconds (default: run "
                    "until interrupted)")
     p.set_defaults(handler=_run)
@@ -59,13 +65,20 @@ def _run(args) -> int:
         for s in serials:
             keys.robot(s)  # fail early, naming the missing key file
     robots = SimRobots(serials, [layout.spawns[i] for i in indexes], endpoint=args.connect, map_id=layout.name,
-                       keys=keys, step_s=args.step_s)
+                       keys=keys, step_s=args.step_s, lockstep=args.lockstep)
     print(f"{len(serials)} robot(s) {serials[0]}..{serials[-1]} connecting to {args.connect}", file=sys.stderr)
+    # a child of --processes stops when its parent is gone (SIGKILLed or otherwise)
+    orphaned = None if args.parent_pid is None else (lambda: os.getppid() != args.parent_pid)
+    signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
-        robots.run(duration_s=args.duration)
+        robots.run(duration_s=args.duration, stop=orphaned)
     finally:
         robots.close()
     return 0
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def _spread(args) -> int:
@@ -77,13 +90,16 @@ def _spread(args) -> int:
         n = min(per, args.first + args.count - first)
         cmd = [sys.executable, "-m", "robocore", "robot", "--count", str(n), "--first", str(first),
                "--connect", args.connect, "--keys", args.keys, "--layout", args.layout, "--prefix", args.prefix,
-               "--step-s", str(args.step_s)]
+               "--step-s", str(args.step_s), "--parent-pid", str(os.getpid())]
         if args.insecure:
             cmd.append("--insecure")
+        if args.lockstep:
+            cmd.append("--lockstep")
         if args.duration is not None:
             cmd += ["--duration", str(args.duration)]
         procs.append(subprocess.Popen(cmd))
         first += n
+    signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         codes = [p.wait() for p in procs]
     except KeyboardInterrupt:
