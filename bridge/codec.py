@@ -128,12 +128,16 @@ def decode(topic: bytes | str, payload: bytes, *, max_bytes: int = DEFAULT_MAX_B
         raise ProtocolError(Reason.NOT_MSGPACK, f"{name}: payload is not msgpack ({type(err).__name__})") from None
     if not isinstance(msg, dict):
         raise ProtocolError(Reason.WRONG_TYPE, f"{name}: payload is a {type(msg).__name__}, not a map")
+    if _FAST[name](msg):
+        return msg
+    # Something is wrong: walk the message again, slowly, to name the field.
     _check(msg, spec, name, required=True)
     _check(msg, _OPTIONAL.get(name, {}), name, required=False)
     if name == Topic.ORDER.value:
         for i, node in enumerate(msg["nodes"]):
             _check(node, _NODE_OPTIONAL, f"{name}.nodes[{i}]", required=False)
-    return msg
+    raise AssertionError(f"{name}: fast and slow checks disagree")  # pragma: no cover - a bug in this module
+
 
 
 def _check(obj: dict, spec: dict[str, Any], where: str, *, required: bool) -> None:
@@ -160,6 +164,50 @@ def _check_value(value: Any, want: Any, where: str) -> None:
         ok = isinstance(value, want) and not (isinstance(value, bool) and want is not bool)
         if not ok:
             raise ProtocolError(Reason.WRONG_TYPE, f"{where}: expected {_type_name(want)}, got {type(value).__name__}")
+
+
+_MISSING = object()
+
+
+def _compile_value(want: Any):
+    """A predicate equivalent to :func:`_check_value` not raising (exact types: a bool is no number)."""
+    if isinstance(want, dict):
+        check = _compile_spec(want, required=True)
+        return lambda v: type(v) is dict and check(v)
+    if isinstance(want, list):
+        item = _compile_value(want[0])
+        return lambda v: type(v) is list and all(item(x) for x in v)
+    types = frozenset(want) if isinstance(want, tuple) else frozenset((want,))
+    return lambda v: type(v) in types
+
+
+def _compile_spec(spec: dict[str, Any], *, required: bool):
+    checks = tuple((key, _compile_value(want)) for key, want in spec.items())
+
+    def check(obj: dict) -> bool:
+        for key, ok in checks:
+            v = obj.get(key, _MISSING)
+            if v is _MISSING:
+                if required:
+                    return False
+            elif not ok(v):
+                return False
+        return True
+
+    return check
+
+
+def _compile_topic(name: str):
+    req = _compile_spec(_REQUIRED[name], required=True)
+    opt = _compile_spec(_OPTIONAL.get(name, {}), required=False)
+    if name != Topic.ORDER.value:
+        return lambda m: req(m) and opt(m)
+    node_opt = _compile_spec(_NODE_OPTIONAL, required=False)
+    return lambda m: req(m) and opt(m) and all(node_opt(n) for n in m["nodes"])
+
+
+#: topic -> fast predicate: True when the message passes every check of :func:`decode`.
+_FAST = {name: _compile_topic(name) for name in _REQUIRED}
 
 
 def _type_name(want: Any) -> str:

@@ -79,7 +79,7 @@ class BridgeController:
         self._last_sent: dict[str, float] = {}
         self._action_ids = 0
         self.send_failures = 0
-        self.housekeeping_s = 0.01  # re-sends, heartbeats and expiry at most this often
+        self.housekeeping_s = 0.05  # re-sends, heartbeats and expiry at most this often
         self._housekept = float("-inf")
 
     def channel(self, serial: str) -> OrderChannel:

@@ -144,3 +144,19 @@ def test_protocol_error_is_an_input_error():
     from robocore.errors import InputError
 
     assert issubclass(ProtocolError, InputError)
+
+
+@settings(max_examples=200, deadline=None)
+@given(field=st.sampled_from(sorted(_state())), value=st.one_of(
+    st.none(), st.booleans(), st.integers(-5, 5), st.floats(allow_nan=False), st.text(max_size=3),
+    st.lists(st.integers(0, 3), max_size=2), st.dictionaries(st.text(max_size=2), st.integers(-5, 5), max_size=2)))
+def test_decode_accepts_or_names_the_field_never_crashes(field, value):
+    """The fast type check and the slow, descriptive one agree: a message passes, or a ProtocolError names why."""
+    msg = {**_state(), field: value}
+    try:
+        back = decode(b"state", encode(msg))
+    except ProtocolError as err:
+        assert err.reason in (Reason.WRONG_TYPE, Reason.MISSING_FIELD)
+        assert field in str(err)
+    else:
+        assert back == msg
