@@ -69,8 +69,9 @@ def robot_child(args) -> None:
     ctx.set(zmq.MAX_SOCKETS, 2 * args.count + 64)
     serials = [f"R{i:04d}" for i in range(args.first, args.first + args.count)]
     sent = 0
+    down: list[float] = []  # order header timestamp -> arrival at the robot, seconds
     if args.mode == "bridge":
-        from bridge import Agv, ConnectionState, KeyStore, RobotClient, Topic, connection_message
+        from bridge import Agv, ConnectionState, KeyStore, RobotClient, Topic, connection_message, parse_timestamp
 
         keys = KeyStore(args.keys)
         server_public = keys.controller_public()
@@ -133,6 +134,7 @@ def robot_child(args) -> None:
             if args.mode == "bridge":
                 for topic, msg in clients[i].recv(0):
                     if topic == "order":
+                        down.append(time.time() - parse_timestamp(msg["timestamp"]))
                         agvs[i].handle_order(msg)
                     else:
                         agvs[i].handle_instant_actions(msg)
@@ -151,7 +153,9 @@ def robot_child(args) -> None:
         s.close(2000)
     ctx.term()
     expired = sum(c.dropped["expired"] for c in clients) if args.mode == "bridge" else 0
-    print(json.dumps({"sent": sent, "expired": expired}))
+    print(json.dumps({"sent": sent, "expired": expired, "orders": len(down),
+                      "down_ms_median": 1000 * statistics.median(down) if down else None,
+                      "down_ms_p99": 1000 * percentile(down, 0.99) if down else None}))
 
 
 def spawn_robots(mode: str, endpoint: str, robots: int, procs: int, seconds: float, keys: str,
@@ -217,6 +221,7 @@ def run_bridge(robots: int, procs: int, seconds: float, keys_dir: str) -> dict:
     reports = [json.loads(c.communicate()[0]) for c in children]
     robot_sent = sum(r["sent"] for r in reports)
     expired = sum(r["expired"] for r in reports)
+    print("robot processes:", reports, file=sys.stderr)
     states_received = server.received - robots  # minus the connection ONLINE messages
     measured = server.received - base_received if started else 0
     server.close()

@@ -108,13 +108,15 @@ class OrderChannel:
     def due(self, now: float) -> dict[str, Any] | None:
         """The pending order if it should be sent (first time, or ``resend_s`` since the last send).
 
-        A re-send carries a fresh header (next headerId, new timestamp) and the same ids.
+        ``now`` is any monotonic clock in seconds (it only paces re-sends). A
+        re-send carries a fresh header (next headerId, wall-clock timestamp)
+        and the same ids.
         """
         if self._pending is None or now - self._sent_at < self.resend_s:
             return None
         if self._sent_at != float("-inf"):
             self.resends += 1
-            self._pending = {**self._pending, **self.headers.next(Topic.ORDER, now=now)}
+            self._pending = {**self._pending, **self.headers.next(Topic.ORDER)}  # wall-clock stamp
         self._sent_at = now
         return self._pending
 

@@ -130,6 +130,7 @@ def test_channel_resends_until_state_acknowledges():
     assert ch.due(0.5) is None  # too soon
     again = ch.due(1.0)  # lost on the wire: re-sent with a fresh header
     assert again["orderId"] == "o1" and again["headerId"] == msg["headerId"] + 1 and ch.resends == 1
+    assert again["timestamp"] >= msg["timestamp"] > "2020"  # stamped from the wall clock, not from ``now``
     assert ch.on_state(agv.state()) is False
     agv.handle_order(again)
     assert ch.on_state(agv.state()) is True and ch.pending is None and ch.due(5.0) is None
