@@ -10,7 +10,10 @@ and flips. The peer redraws the whole floor cell by cell every frame
 or a polygon, a line per path), which is how a simple viewer is written.
 Both draw the same frames at the same zoom (fit to window, 2 px per cell).
 A second robocore row per case is zoomed in (8 px per cell, the view covers
-part of the floor).
+part of the floor). Last, the live path without the network: a producer
+thread pushes 1,000-agent frames at 10 Hz into a ``PushSource`` while the
+viewer's ``run()`` loop (60 fps cap) draws the newest; the lag is from the
+push to the flip of the first picture showing that frame.
 
     nice -n 10 python benchmarks/viz_bench.py [--agents 1000 5000] [--seconds 3] [--peer-frames 6]
 """
@@ -92,7 +95,8 @@ def make_frames(layout, n: int, count: int, seed: int = 0) -> list[Frame]:
     frames = []
     for t in range(count):
         frames.append(Frame(step=t, positions=pos[t], states=states, kinds=kinds, headings=headings[t],
-                            goals=pos[t + HORIZON - 1], paths=np.ascontiguousarray(pos[t:t + HORIZON].transpose(1, 0, 2)),
+                            goals=pos[t + HORIZON - 1],
+                            paths=np.ascontiguousarray(pos[t:t + HORIZON].transpose(1, 0, 2)),
                             tote_fill=fill, hud={"orders_backlog": 100, "orders_shipped": t}))
     return frames
 
@@ -155,6 +159,50 @@ def bench_naive(layout, frames, *, paths: bool, count: int) -> dict:
     return {"frames": count, "seconds": dt, "fps": count / dt, "cell_px": k}
 
 
+def bench_live(layout, frames, *, hz: float, seconds: float) -> dict:
+    """A producer thread pushes a frame every 1/hz s into a PushSource; the viewer's run() loop draws the newest.
+
+    Lag = time from the push to the flip of the first picture showing that frame.
+    """
+    import dataclasses
+    import threading
+
+    from viz.push import PushSource
+
+    src = PushSource(layout)
+    v = Viewer(layout, size=WINDOW, speed=None, fps=60)
+    stop = threading.Event()
+    pushed_at: dict[int, float] = {}
+
+    def produce():
+        t0 = time.perf_counter()
+        i = 0
+        while not stop.is_set():
+            pushed_at[i] = time.perf_counter()
+            src.push(dataclasses.replace(frames[i % len(frames)], step=i))
+            i += 1
+            time.sleep(max(0.0, t0 + i / hz - time.perf_counter()))
+
+    th = threading.Thread(target=produce, daemon=True)
+    v.open()
+    th.start()
+    lags: dict[int, float] = {}
+    t0 = time.perf_counter()
+    try:
+        while time.perf_counter() - t0 < seconds:
+            v.run(src, max_frames=1)
+            if v.frame is not None and v.frame.step not in lags:
+                lags[v.frame.step] = v.last_draw_time - pushed_at[v.frame.step]
+    finally:
+        stop.set()
+        th.join()
+        v.close()
+    lag = np.array(list(lags.values())) * 1000
+    return {"hz": hz, "pushed": src.pushed, "shown": len(lags), "dropped": src.dropped,
+            "lag_ms_median": float(np.median(lag)), "lag_ms_p99": float(np.percentile(lag, 99)),
+            "lag_ms_max": float(lag.max())}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--agents", type=int, nargs="+", default=[1000, 5000])
@@ -172,16 +220,24 @@ def main(argv=None) -> int:
             naive = bench_naive(layout, frames, paths=paths, count=args.peer_frames)
             ours = bench_viewer(layout, frames, paths=paths, seconds=args.seconds)
             zoomed = bench_viewer(layout, frames, paths=paths, seconds=args.seconds / 2, zoom=6)
-            for name, res in (("robocore (fit)", ours), ("robocore (zoomed in)", zoomed), ("naive cell-by-cell", naive)):
+            cases = (("robocore (fit)", ours), ("robocore (zoomed in)", zoomed), ("naive cell-by-cell", naive))
+            for name, res in cases:
                 ratio = res["fps"] / naive["fps"]
                 rows.append({"agents": n, "paths": paths, "renderer": name, **res, "ratio_vs_naive": ratio})
                 print(f"{n:>7} {'on' if paths else 'off':>5} {name:<22} {res['cell_px']:>7} {res['fps']:>8.1f} "
                       f"{1000 / res['fps']:>9.2f} {ratio:>8.1f}x")
+    live = {}
+    if 1000 in args.agents or not args.agents:
+        frames = make_frames(layout, 1000, 64)
+        live = bench_live(layout, frames, hz=10.0, seconds=args.seconds * 2)
+        print(f"live: 1000 agents pushed at 10 Hz from a producer thread: {live['shown']}/{live['pushed']} frames "
+              f"shown, {live['dropped']} dropped, lag median {live['lag_ms_median']:.1f} ms, "
+              f"p99 {live['lag_ms_p99']:.1f} ms, max {live['lag_ms_max']:.1f} ms")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     meta = {"layout": layout.name, "rows": layout.rows, "cols": layout.cols, "window": WINDOW,
             "load_average": os.getloadavg(), "cpus": os.cpu_count()}
-    out.write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
+    out.write_text(json.dumps({"meta": meta, "rows": rows, "live": live}, indent=1))
     print(f"load average {meta['load_average'][0]:.2f} on {meta['cpus']} CPUs; wrote {out}")
     return 0
 

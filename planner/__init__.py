@@ -18,15 +18,18 @@ from planner.astar import GridSearcher, astar_length, astar_path
 from planner.cartonize import cartonize, cheapest_carton, fit_items
 from planner.distance import UNREACHABLE, bfs_distances, distance_table
 from planner.distcache import CacheStats, DistanceCache
+from planner.lifelong import GreedyTasks, LifelongRun, RandomTasks, RoundRobinTasks, run_lifelong
 from planner.mapf import LifelongPlanner, PlannerStats, SolveIncomplete, solve
-from planner.spacetime import NEVER, ReservationTable, SpaceTimeSearcher, spacetime_astar
+from planner.spacetime import MAX_TIME, NEVER, ReservationTable, SpaceTimeSearcher, spacetime_astar
 from planner.validate import PlanError, is_valid_paths, validate_paths, validate_plan, validate_plan_file
 
 __all__ = [
-    "CacheStats", "DistanceCache", "GridSearcher", "LifelongPlanner", "NEVER", "PlanError", "PlannerStats",
+    "CacheStats", "DistanceCache", "GridSearcher", "LifelongPlanner", "MAX_TIME", "NEVER", "PlanError", "PlannerStats",
     "ReservationTable", "SolveIncomplete", "SpaceTimeSearcher", "UNREACHABLE", "astar_length", "astar_path",
     "bfs_distances", "cartonize", "cheapest_carton", "distance_table", "fit_items", "is_valid_paths", "solve",
     "spacetime_astar", "validate_paths", "validate_plan", "validate_plan_file",
+    # lifelong runs with task sources
+    "GreedyTasks", "LifelongRun", "RandomTasks", "RoundRobinTasks", "run_lifelong",
     # pick planning: distances, routing, batching, assignment
     "AisleBlock", "BatchProblem", "GridDistances", "PickAgent", "PickContext", "PickOrder", "Route", "Tour",
     "assign_cpsat", "assign_greedy", "batch_fifo", "batch_savings", "distance_matrix", "expand_route",

@@ -190,6 +190,41 @@ class AisleBlock:
             kinds = kinds.T.copy()
         return Grid(kinds)
 
+    @classmethod
+    def detect(cls, grid, *, human: bool = False) -> "AisleBlock | None":
+        """The single block a grid is, if it is one; else ``None``.
+
+        Looks for exactly two rows (or, failing that, columns) holding a run
+        of three or more passable cells: the cross-aisles; the aisles are the
+        lines fully passable between them. The candidate is returned only if
+        :meth:`check` accepts it, so the model's distances are the grid's.
+        Conservative: a layout with open floor beyond the cross-aisles (a
+        depot area several cells deep) is not recognised.
+        """
+        mask = np.asarray(grid.human_passable if human else grid.passable, dtype=bool)
+        for orientation, m in (("vertical", mask), ("horizontal", mask.T)):
+            cross = []
+            for r in range(m.shape[0]):
+                run = best = 0
+                for v in m[r]:
+                    run = run + 1 if v else 0
+                    best = max(best, run)
+                if best >= 3:
+                    cross.append(r)
+            if len(cross) != 2 or cross[1] - cross[0] < 2:
+                continue
+            lo, hi = cross
+            aisles = tuple(int(c) for c in np.flatnonzero(m[lo + 1:hi].all(axis=0)))
+            if not aisles:
+                continue
+            block = cls(aisles, front=hi, back=lo, orientation=orientation)
+            try:
+                block.check(grid, human=human)
+            except ValueError:
+                continue
+            return block
+        return None
+
     def check(self, grid, *, human: bool = False) -> None:
         """Verify that ``grid`` walks exactly like this model.
 
@@ -523,6 +558,16 @@ def route_optimal(block: AisleBlock, depot, stops: Sequence):
     along depot -> stops in order -> depot.
 
     Raises ``ValueError`` if a cell is not in the block.
+
+    Examples
+    --------
+    Two aisles (columns 1 and 4) of length 6, the depot at the front of the
+    first: the stop deep in aisle 1 and the shallow one in aisle 4 are best
+    reached by two returns (10 + 2 moves) and 2 x 3 moves of cross-aisle.
+
+    >>> b = AisleBlock((1, 4), front=6, back=0)
+    >>> route_optimal(b, (6, 1), [(1, 1), (5, 4)])
+    Route(sequence=(1, 0), length=18, method='ratliff-rosenthal')
     """
     from planner.routing import Route
 

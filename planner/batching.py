@@ -91,7 +91,7 @@ class BatchProblem:
 
     def pool(self) -> list[tuple[tuple, int]]:
         """Every feasible batch priced so far, with its cost."""
-        return [(k, c) for k, c in self._costs.items() if k and self._fit.get(k, self.fits(k))]
+        return [(k, c) for k, c in self._costs.items() if k and self.fits(k)]
 
 
 def total_cost(problem: BatchProblem, batches: Sequence[Batch]) -> int:
@@ -205,7 +205,8 @@ def batch_savings(problem: BatchProblem, *, dynamic: bool = True) -> list[Batch]
 
 
 def _local_search(problem: BatchProblem, bs: list[list[int]], where: list[int], rng: random.Random,
-                  out_of_budget: Callable[[], bool], dirty: Iterable[int] | None = None) -> bool:
+                  out_of_budget: Callable[[], bool], dirty: Iterable[int] | None = None,
+                  neighbours: int | None = None, swap_batches: int | None = None) -> bool:
     """Relocate/swap descent in place, first improvement per order.
 
     Orders are examined from a queue (``dirty``, default all in a seeded
@@ -214,7 +215,7 @@ def _local_search(problem: BatchProblem, bs: list[list[int]], where: list[int], 
     """
     cost = problem.cost
     fits = problem.fits
-    near = problem.near
+    near = problem.near if neighbours is None else problem.near[:, :neighbours]
     bc = {}
 
     def bcost(i):
@@ -244,14 +245,21 @@ def _local_search(problem: BatchProblem, bs: list[list[int]], where: list[int], 
         best = 0
         move = None
         cands = sorted({where[int(p)] for p in near[o]} - {a})
+        insertion = []
         for b in cands:
             Bo = bs[b] + [o]
+            cbo = cost(Bo)
+            insertion.append((cbo - bcost(b), b))
             if fits(Bo):
-                d = c_am + cost(Bo) - ca - bcost(b)
+                d = c_am + cbo - ca - bcost(b)
                 if d < best:
                     best, move = d, ("move", b, None)
-        for p in near[o]:
-            p = int(p)
+        if swap_batches is None:
+            partners = [int(p) for p in near[o]]
+        else:  # every order of the batches o joins most cheaply
+            insertion.sort()
+            partners = [p for _, b in insertion[:swap_batches] for p in sorted(bs[b])]
+        for p in partners:
             b = where[p]
             if b == a:
                 continue
@@ -287,7 +295,8 @@ def _compact(bs: list[list[int]]) -> list[Batch]:
 
 def improve_batches(problem: BatchProblem, batches: Sequence[Batch], *, time_limit_s: float = 1.0,
                     rounds: int = 50, seed: int = 0, strength: int = 3, max_work: int | None = None,
-                    patience: int = 100) -> list[Batch]:
+                    patience: int = 100, neighbours: int | None = None,
+                    swap_batches: int | None = 4) -> list[Batch]:
     """Improve a batching by iterated local search; never returns a worse one.
 
     Local search: for each order (in a seeded random order), the best of
@@ -299,7 +308,11 @@ def improve_batches(problem: BatchProblem, batches: Sequence[Batch], *, time_lim
     without a gain. Also stops at ``time_limit_s`` seconds or after
     ``max_work`` batch-cost look-ups, whichever comes first; when the clock
     is not what stopped it, the result depends only on the inputs and
-    ``seed`` (the work budget is machine-independent).
+    ``seed`` (the work budget is machine-independent). ``neighbours``
+    limits each order's moves and swaps to its closest that many orders
+    (default: all of ``problem.near``). Swaps pair an order with every
+    order of the ``swap_batches`` batches it would join most cheaply
+    (``None``: with its nearby orders instead).
     """
     deadline = time.perf_counter() + float(time_limit_s)
     cap = math.inf if max_work is None else problem.lookups + int(max_work)
@@ -313,7 +326,8 @@ def improve_batches(problem: BatchProblem, batches: Sequence[Batch], *, time_lim
     for i, b in enumerate(bs):
         for o in b:
             where[o] = i
-    _local_search(problem, bs, where, rng, out_of_budget)
+    _local_search(problem, bs, where, rng, out_of_budget, neighbours=neighbours,
+                  swap_batches=swap_batches)
     best = _compact(bs)
     problem.elite.update(best)
     best_cost = total_cost(problem, best)
@@ -348,7 +362,8 @@ def improve_batches(problem: BatchProblem, batches: Sequence[Batch], *, time_lim
                 continue
             touched.update(bs[a])
             touched.update(bs[b])
-        if not _local_search(problem, bs, where, rng, out_of_budget, dirty=touched):
+        if not _local_search(problem, bs, where, rng, out_of_budget, dirty=touched,
+                             neighbours=neighbours, swap_batches=swap_batches):
             break
         done += 1
         cand = _compact(bs)

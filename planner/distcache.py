@@ -67,12 +67,15 @@ class DistanceCache:
         always fits.
     human:
         With a ``Grid``, use human passability (HUMAN_ONLY cells are walkable).
+    dtype:
+        ``uint16`` or ``int32`` entries; default ``uint16`` when the grid has
+        fewer than 65,535 passable cells, else ``int32``.
 
     Raises
     ------
     ValueError
-        If the passability array does not have ``rows * cols`` entries or
-        ``max_mb`` is not positive.
+        If the passability array does not have ``rows * cols`` entries,
+        ``max_mb`` is not positive, or ``dtype`` cannot hold the distances.
 
     Examples
     --------
@@ -85,7 +88,7 @@ class DistanceCache:
     """
 
     def __init__(self, grid_or_passable_flat, rows: int | None = None, cols: int | None = None, *,
-                 max_mb: float = 512, human: bool = False):
+                 max_mb: float = 512, human: bool = False, dtype=None):
         if hasattr(grid_or_passable_flat, "passable"):
             grid = grid_or_passable_flat
             rows, cols = grid.rows, grid.cols
@@ -109,7 +112,12 @@ class DistanceCache:
         self.cell_id = np.full(n, -1, dtype=np.int64)
         self.cell_id[self.free_cells] = np.arange(self.free_cells.size, dtype=np.int64)
         nfree = max(int(self.free_cells.size), 1)
-        if nfree < 65535:
+        if dtype is not None:
+            if np.dtype(dtype) not in (np.dtype(np.uint16), np.dtype(np.int32)):
+                raise ValueError(f"dtype must be uint16 or int32, got {np.dtype(dtype)}")
+            if np.dtype(dtype) == np.uint16 and nfree >= 65535:
+                raise ValueError(f"uint16 tables cannot hold distances on {nfree} passable cells")
+        if (dtype is None and nfree < 65535) or (dtype is not None and np.dtype(dtype) == np.uint16):
             self.dtype = np.dtype(np.uint16)
             self.unreachable = 65535
         else:

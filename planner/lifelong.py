@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["RandomTasks", "RoundRobinTasks", "GreedyTasks", "LifelongRun", "run_lifelong"]
+__all__ = ["RandomTasks", "RoundRobinTasks", "GreedyTasks", "LifelongRun", "run_lifelong", "pool_size"]
 
 
 class RandomTasks:
@@ -122,7 +122,9 @@ class LifelongRun:
     for the rotation model, else None; ``tasks``: one dict per task ever
     assigned (``agent``, ``errands`` flat cells, ``assigned`` and ``finished``
     steps, ``finished`` None if open); ``step_ms``: planner wall time per
-    step; ``wall_s``: whole run, task handling included.
+    step; ``wall_s``: whole run, task handling included; ``preprocess_s``:
+    building the first goals' distance tables and loading the kernel before
+    step 1 (:meth:`LifelongPlanner.prepare`, the League's preprocessing).
     """
 
     paths: np.ndarray
@@ -132,6 +134,8 @@ class LifelongRun:
     step_ms: np.ndarray
     wall_s: float
     planner: str
+    preprocess_s: float = 0.0
+    over_budget: int = 0
 
     def plan_dict(self, grid, *, map_path: str) -> dict:
         """The plan file of DESIGN.md (``robocore mapf --out``)."""
@@ -222,6 +226,7 @@ def run_lifelong(grid, starts, source, *, steps: int, actions: str = "move", see
 
     give(0)
     advance(0)
+    preprocess_s = planner.prepare(goal)
     for t in range(1, int(steps) + 1):
         if rotate:
             pos, head = planner.step_rotate(pos, head, goal)
@@ -244,12 +249,10 @@ def run_lifelong(grid, starts, source, *, steps: int, actions: str = "move", see
     headings = (np.stack(hhist, axis=1) if n else np.zeros((0, len(hhist)), dtype=np.int64)) if rotate else None
     name = f"pibt-{actions}"
     return LifelongRun(paths, headings, records, finished, np.asarray(planner.step_ms), time.perf_counter() - t_start,
-                       name)
+                       name, preprocess_s, planner.over_budget)
 
 
 def pool_size(num_tasks_reveal: float, team_size: int) -> int:
     """Open tasks in the League 2024 pool: ``ceil(num_tasks_reveal * team_size)``."""
     return int(math.ceil(float(num_tasks_reveal) * int(team_size)))
 
-
-__all__ += ["pool_size"]

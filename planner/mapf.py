@@ -96,7 +96,9 @@ class LifelongPlanner:
         self.step_budget_ms = step_budget_ms
         self.actions = actions
         self.prefer_free = bool(prefer_free)
-        self.cache = DistanceCache(grid, max_mb=cache_mb)
+        # robot and human tables share one dtype (the kernel picks either per agent)
+        self._dtype = np.uint16 if int(grid.human_passable.sum()) < 65535 else np.int32
+        self.cache = DistanceCache(grid, max_mb=cache_mb, dtype=self._dtype)
         self.hcache = None
         self.rows, self.cols = grid.rows, grid.cols
         self._passable = np.ascontiguousarray(grid.passable.ravel().astype(np.uint8))
@@ -158,6 +160,34 @@ class LifelongPlanner:
         if h.size and (h.min() < 0 or h.max() > 3):
             raise ValueError("headings must be 0-3 (0=E 1=S 2=W 3=N)")
         return self._step(positions, goals, h, hold, None)
+
+    def prepare(self, goals: np.ndarray, *, humans: np.ndarray | None = None) -> float:
+        """Build the distance tables of ``goals`` and load the kernel before
+        the first step (the League's preprocessing phase); returns seconds.
+        Not counted in ``step_ms``.
+
+        Raises ``ValueError`` if a goal is outside the grid.
+        """
+        from planner.pibt import W_OCC, pibt_step
+
+        t0 = time.perf_counter()
+        goal = np.ascontiguousarray(goals, dtype=np.int64)
+        hum = np.zeros(goal.size, dtype=np.bool_) if humans is None else np.asarray(humans, dtype=np.bool_)
+        if (~hum).any():
+            self.cache.slots(goal[~hum])
+        if hum.any():
+            if self.hcache is None:
+                from planner.distcache import DistanceCache
+
+                self.hcache = DistanceCache(self.grid, max_mb=self.cache_mb, human=True, dtype=self._dtype)
+            self.hcache.slots(goal[hum])
+        e = np.empty(0, dtype=np.int64)
+        b = np.empty(0, dtype=np.bool_)
+        pibt_step(e, e, e, e, b, b, e, self.cache.tables, self.cache.cell_id, self.cache.unreachable, e,
+                  self._dummy_tables, self.cache.cell_id, self.cache.unreachable, self._passable, self._hpassable,
+                  np.uint64(0), W_OCC, self.rows, self.cols, self.actions == "rotate", self._occ_now, self._occ_next,
+                  np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), self._err)
+        return time.perf_counter() - t0
 
     @property
     def stats(self) -> PlannerStats:
@@ -221,7 +251,7 @@ class LifelongPlanner:
             if self.hcache is None:
                 from planner.distcache import DistanceCache
 
-                self.hcache = DistanceCache(self.grid, max_mb=self.cache_mb, human=True)
+                self.hcache = DistanceCache(self.grid, max_mb=self.cache_mb, human=True, dtype=self._dtype)
             hslot[hum] = self.hcache.slots(goal[hum])
             htables, hcell, hun = self.hcache.tables, self.hcache.cell_id, self.hcache.unreachable
         else:

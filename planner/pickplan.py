@@ -85,6 +85,10 @@ class PickContext:
     ``D`` (per agent kind, the distance matrix among ``cells``), ``profiles``
     (distinct cart/zone profiles), ``mask`` (per order, a bit per eligible
     profile), ``problem`` (the :class:`~planner.batching.BatchProblem`).
+
+    ``cache`` optionally maps an agent kind (``"robot"``, ``"human"``) to a
+    :class:`~planner.distmatrix.GridDistances` of this grid kept between
+    calls, so BFS tables of recurring pick cells are reused.
     """
 
     def __init__(self, grid, orders: Sequence[PickOrder], agents: Sequence[PickAgent], *, depot, end=None,
@@ -125,7 +129,7 @@ class PickContext:
                     raise ValueError(f"order {o.id!r} pick {i + 1}: cell {list(p)} is {grid.kind(p).name}, not a cell a picker can stand on")
         # node ids: 0 depot, 1 end, 2.. distinct picks
         cells = [self.depot, self.end]
-        node_of = {}
+        node_of = {self.end: 1, self.depot: 0}  # a pick on either is no extra stop
         for o in self.orders:
             for p in o.picks:
                 if p not in node_of:
@@ -260,13 +264,11 @@ class PickContext:
 
     def _problem(self) -> BatchProblem:
         n = len(self.orders)
-        near = None
-        if n > _NEAR_ALL:
-            kind = "robot" if "robot" in self.D else "human"
-            prox = _order_proximity(self.optr, self.onode, self.D[kind])
-            np.fill_diagonal(prox, np.inf)
-            k = min(_NEAR_K, n - 1)
-            near = np.argsort(prox, axis=1, kind="stable")[:, :k]
+        kind = "robot" if "robot" in self.D else "human"
+        prox = _order_proximity(self.optr, self.onode, self.D[kind])
+        np.fill_diagonal(prox, np.inf)
+        k = n - 1 if n <= _NEAR_ALL else min(_NEAR_K, n - 1)
+        near = np.argsort(prox, axis=1, kind="stable")[:, :k]
         self._single = self.profiles[0] if len(self.profiles) == 1 else None
         self._sized = any(self.volume) or any(self.weight)
         self._robot_bits = sum(1 << i for i, p in enumerate(self.profiles) if p.kind == "robot")
@@ -307,9 +309,91 @@ def route_batch(ctx: PickContext, members: Sequence[int], kind: str, *, method: 
     return route, int(r.length)
 
 
+_WARM = False
+
+
+def _warm_up() -> None:
+    """Load (or compile) the Numba kernels once per process, on a tiny input,
+    so that the first planning call does not spend its time budget on it."""
+    global _WARM
+    if _WARM:
+        return
+    from planner.aisles import _TRANS, AisleBlock, route_optimal, rr_cost_members
+    from planner.routing import route_local_search, tsp_cost_members
+
+    optr = np.array([0, 2], dtype=np.int64)
+    onode = np.array([2, 3], dtype=np.int64)
+    members = np.zeros(1, dtype=np.int64)
+    for dt in (np.int32, np.int64):
+        D = np.ones((4, 4), dtype=dt) - np.eye(4, dtype=dt)
+        _order_proximity(optr, onode, D)
+        tsp_cost_members(members, optr, onode, D, 0, 1, _PRICE_EXACT)
+        tsp_cost_members(members, optr, onode, D, 0, 1, 0)
+    route_local_search(np.ones((5, 5), dtype=np.int64))
+    b = AisleBlock((1,), front=2, back=0)
+    route_optimal(b, (2, 1), [(1, 1)])
+    z = np.zeros(1, dtype=np.int64)
+    rr_cost_members(members, np.array([0, 1], dtype=np.int64), z, z + 1, z, z, np.array([1], dtype=np.int64),
+                    np.ones(1, dtype=np.uint8), 2, _TRANS)
+    _WARM = True
+
+
+def _use_idle_agents(ctx: PickContext, batches: list, duration: list, who: list, ready: list, durations) -> None:
+    """Split tours of the agent that finishes last onto agents left without work.
+
+    Batching minimises travel, so with carts of different sizes some agents
+    can get no tour that fits them. While an agent is idle, try handing it
+    the orders of one of the last-finishing agent's tours that save the most
+    travel when removed (as many as its cart takes, the rest staying); keep
+    the split that lowers the makespan most. Edits the lists in place.
+    """
+    n_agents = len(ctx.agents)
+    for _ in range(n_agents):
+        load = list(ready)
+        for t, a in enumerate(who):
+            load[a] += duration[t][a]
+        used = set(who)
+        idle = [a for a in range(n_agents) if a not in used]
+        if not idle or not batches:
+            return
+        span = max(load[a] for a in used)
+        top = max(used, key=lambda a: (load[a], -a))
+        best = None
+        for t in [t for t, a in enumerate(who) if a == top]:
+            T = batches[t]
+            if len(T) < 2:
+                continue
+            full = ctx.problem.cost(T)
+            saving = sorted(T, key=lambda o: (-(full - ctx.problem.cost(tuple(x for x in T if x != o))), o))
+            for b in idle:
+                cap = ctx.profiles[ctx.agent_profile[b]].capacity_orders
+                for k in range(1, min(cap, len(T) - 1) + 1):
+                    S = tuple(sorted(saving[:k]))
+                    R = tuple(sorted(saving[k:]))
+                    if ctx.agent_profile[b] not in ctx.feasible_profiles(S):
+                        continue
+                    dS, dR = durations(S), durations(R)
+                    if b not in dS or top not in dR:
+                        continue
+                    new_top = load[top] - duration[t][top] + dR[top]
+                    new_b = ready[b] + dS[b]
+                    others = max((load[a] for a in used if a != top), default=0.0)
+                    new_span = max(new_top, new_b, others)
+                    if new_span < span - 1e-9 and (best is None or new_span < best[0]):
+                        best = (new_span, t, b, S, R, dS, dR)
+        if best is None:
+            return
+        _, t, b, S, R, dS, dR = best
+        batches[t] = R
+        duration[t] = dR
+        batches.append(S)
+        duration.append(dS)
+        who.append(b)
+
+
 def plan_tours(grid, orders: Sequence[PickOrder], agents: Sequence[PickAgent], *, depot, end=None,
                time_limit_s: float = 2.0, seed: int = 0, block=None, improve: bool = True,
-               context: PickContext | None = None) -> list[Tour]:
+               context: PickContext | None = None, distances: dict | None = None) -> list[Tour]:
     """Batch ``orders`` into tours, assign them to ``agents`` and route them.
 
     Parameters
@@ -318,9 +402,14 @@ def plan_tours(grid, orders: Sequence[PickOrder], agents: Sequence[PickAgent], *
     orders: released orders; every order ends up in exactly one tour.
     agents: the agents free to take tours (each may get several, run back to back).
     depot: where every tour starts (and ends, unless ``end`` is given).
-    time_limit_s: wall-clock budget in seconds for the improvement phases
-        (local search, set partitioning, assignment); construction and
-        routing come on top and are fast (milliseconds to a second).
+    time_limit_s: wall-clock budget in seconds for the whole call, counted
+        from its start: local search until 60% of it, set partitioning until
+        80%, a last local search until 90%, assignment the rest. Setting up
+        distances, savings and the final routing are not interruptible: with
+        tens to hundreds of orders they take milliseconds to a second, with
+        thousands several seconds, and then the call overruns the budget.
+        The first call in a process also imports OR-Tools and loads the
+        compiled kernels (about 1 s) before its clock starts.
     seed: seeds the local search; same inputs and seed give the same tours
         whenever the time limit is not what stopped a phase.
     block: an :class:`~planner.aisles.AisleBlock` describing the floor; when
@@ -328,8 +417,11 @@ def plan_tours(grid, orders: Sequence[PickOrder], agents: Sequence[PickAgent], *
     improve: False skips local search and set partitioning (savings only).
     context: a :class:`PickContext` already built from these same inputs
         (saves recomputing distances).
+    distances: ``{"robot": GridDistances, "human": GridDistances}`` kept by
+        the caller between calls on the same grid (see :class:`PickContext`).
 
-    Returns the tours sorted by agent then start time. Each tour's ``route``
+    Returns the tours grouped by agent (in input order), each agent's by
+    start time. Each tour's ``route``
     is a stop sequence (see :class:`~planner.picktypes.Tour`).
 
     Raises
@@ -339,25 +431,34 @@ def plan_tours(grid, orders: Sequence[PickOrder], agents: Sequence[PickAgent], *
         no picker can stand on, an order no agent can take, duplicate ids,
         no orders or no agents.
     """
+    from ortools.sat.python import cp_model  # noqa: F401 - import (about 0.5 s) before the clock starts
+
+    _warm_up()
+
     from planner.assignment import assign_cpsat
 
     t0 = time.perf_counter()
-    ctx = context if context is not None else PickContext(grid, orders, agents, depot=depot, end=end, block=block)
+    ctx = context if context is not None else PickContext(grid, orders, agents, depot=depot, end=end, block=block,
+                                                          cache=distances)
     prob = ctx.problem
     batches = batch_savings(prob, dynamic=True)
     if improve:
         budget = float(time_limit_s)
         work = int(_WORK_PER_S * budget)
-        batches = improve_batches(prob, batches, time_limit_s=0.6 * budget, seed=seed, rounds=100_000,
+
+        def until(frac: float) -> float:  # seconds left until frac of the budget, counted from the call
+            return max(0.0, frac * budget - (time.perf_counter() - t0))
+
+        batches = improve_batches(prob, batches, time_limit_s=until(0.6), seed=seed, rounds=100_000,
                                   max_work=work)
-        left = max(0.05, 0.8 * budget - (time.perf_counter() - t0))
+        left = max(0.05, until(0.8))
         batches = set_partition(prob, batches, time_limit_s=left, seed=seed)
-        batches = improve_batches(prob, batches, time_limit_s=max(0.05, 0.1 * budget), rounds=0, seed=seed,
+        batches = improve_batches(prob, batches, time_limit_s=until(0.9), rounds=0, seed=seed,
                                   max_work=work // 4)
     # durations per (tour, agent)
     routes: dict[tuple, tuple] = {}
-    duration = []
-    for b in batches:
+
+    def durations(b: tuple) -> dict[int, float]:
         feas = set(ctx.feasible_profiles(b))
         lines = sum(ctx.lines[o] for o in b)
         d = {}
@@ -367,7 +468,10 @@ def plan_tours(grid, orders: Sequence[PickOrder], agents: Sequence[PickAgent], *
             if (b, a.kind) not in routes:
                 routes[(b, a.kind)] = route_batch(ctx, b, a.kind)
             d[ai] = routes[(b, a.kind)][1] / a.speed + lines * a.pick_time
-        duration.append(d)
+        return d
+
+    batches = [tuple(b) for b in batches]
+    duration = [durations(b) for b in batches]
     ready = []
     for a in ctx.agents:
         if a.position is None:
@@ -381,6 +485,8 @@ def plan_tours(grid, orders: Sequence[PickOrder], agents: Sequence[PickAgent], *
         ready.append(float(dd) / a.speed)
     left = max(0.05, float(time_limit_s) - (time.perf_counter() - t0)) if improve else 0.2
     who = assign_cpsat(duration, ready, time_limit_s=left, seed=seed)
+    if improve:
+        _use_idle_agents(ctx, batches, duration, who, ready, durations)
     tours = []
     per_agent: dict[int, list[int]] = {}
     for t, a in enumerate(who):

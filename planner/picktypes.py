@@ -108,8 +108,8 @@ class Tour:
     agent: the agent's id.
     orders: ids of the orders picked, in the order they were batched.
     route: the stop sequence: the depot, every pick cell in visiting order
-        (each distinct cell once), then the end cell (the depot unless an
-        end was given). Consecutive stops are joined by shortest grid paths;
+        (each distinct cell once; one on the depot or end cell is not
+        repeated), then the end cell (the depot unless an end was given). Consecutive stops are joined by shortest grid paths;
         :func:`planner.distmatrix.expand_route` gives every cell.
     distance: grid length of the route in moves.
     start, finish: when the agent starts and ends the tour, in steps from

@@ -559,7 +559,11 @@ class SpaceTimeSearcher:
         start_time:
             Time step at which the agent stands on ``start``.
         max_time:
-            Latest arrival time considered (None: no limit).
+            Latest arrival time considered (None: up to :data:`MAX_TIME`).
+            The search may visit every ``(cell, t)`` up to the table's last
+            reserved time (later states fold), so a reservation far in the
+            future (or a goal that is only free to hold late) makes it large:
+            windowed planners should pass their horizon here.
         hold_goal:
             Require the agent to be able to stay on the goal from its arrival on.
         dist:

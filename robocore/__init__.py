@@ -5,7 +5,7 @@ inventory ledger, packing, shipping, events, config and the ``robocore`` CLI.
 """
 
 from robocore.carrier_events import CarrierEvent, CarrierEventKind, CarrierSimulator
-from robocore.catalog import Sku, Warehouse, demo_catalog, demo_warehouses, stock_layout
+from robocore.catalog import Sku, Warehouse, demo_catalog, demo_warehouses, iter_demo_catalog, stock_layout
 from robocore.errors import InputError
 from robocore.grid import DIRECTIONS, CellKind, Coord, Grid
 from robocore.labels import Label, label_png, label_zpl
@@ -27,7 +27,7 @@ __all__ = [
     # orders and ledger
     "Address", "Event", "InvariantError", "Ledger", "LineRecord", "Order", "OrderLine", "OrderRecord",
     "OrderSummary", "OutboxMessage", "Pick", "PickTask", "Reservation", "Sku", "State", "StockRow", "Substitute",
-    "Warehouse", "demo_catalog", "demo_warehouses", "stock_layout", "validate_order",
+    "Warehouse", "demo_catalog", "demo_warehouses", "iter_demo_catalog", "stock_layout", "validate_order",
     # packing and shipping
     "Carrier", "CarrierEvent", "CarrierEventKind", "CarrierSimulator", "Carton", "DEFAULT_CARRIERS",
     "DEFAULT_CARTONS", "DEFAULT_SERVICES", "Item", "Label", "Notification", "NotificationKind", "PackResult",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 import numpy as np
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from robocore.layout import Layout
     from robocore.ledger import Ledger
 
-__all__ = ["Warehouse", "Sku", "demo_catalog", "demo_warehouses", "stock_layout"]
+__all__ = ["Warehouse", "Sku", "demo_catalog", "iter_demo_catalog", "demo_warehouses", "stock_layout"]
 
 _SCALAR = (str, int, float, bool)
 
@@ -85,6 +85,19 @@ class Sku:
     upright_only: bool = False
 
     def __post_init__(self) -> None:
+        # the common case (plain Python values, as from a file or demo_catalog) is checked
+        # cheaply; anything else goes through _normalise, which coerces or raises
+        d = self.dims_mm
+        w, p, u = self.weight_kg, self.price, self.upright_only
+        if not (type(self.id) is str and self.id and type(self.category) is str and self.category
+                and type(d) is tuple and len(d) == 3
+                and type(d[0]) is int and type(d[1]) is int and type(d[2]) is int and d[0] > 0 and d[1] > 0
+                and d[2] > 0 and type(w) is float and 0.0 <= w < math.inf and type(p) is float and 0.0 <= p < math.inf
+                and type(u) is bool and type(self.attributes) is dict
+                and all(type(k) is str and isinstance(v, _SCALAR) for k, v in self.attributes.items())):
+            self._normalise()
+
+    def _normalise(self) -> None:
         if not isinstance(self.id, str) or not self.id:
             raise InputError(f"SKU id must be a non-empty string, got {self.id!r}")
         where = f"SKU {self.id!r}"
@@ -129,35 +142,41 @@ def demo_catalog(n_skus: int, *, seed: int = 0, n_categories: int = 24, prefix: 
     numeric size attribute; dimensions 20-600 mm, weight from volume and
     density (0.01-25 kg), price 1-500, about 5% upright-only. The same seed
     gives the same catalogue.
+
+    >>> [s.id for s in demo_catalog(2, seed=1)]
+    ['SKU-0000000', 'SKU-0000001']
     """
+    return list(iter_demo_catalog(n_skus, seed=seed, n_categories=n_categories, prefix=prefix))
+
+
+def iter_demo_catalog(n_skus: int, *, seed: int = 0, n_categories: int = 24, prefix: str = "SKU-",
+                      chunk: int = 100_000) -> Iterator[Sku]:
+    """:func:`demo_catalog` as a generator (same SKUs, bounded memory for millions)."""
     if not isinstance(n_skus, int) or n_skus < 0:
         raise InputError(f"n_skus must be a non-negative integer, got {n_skus!r}")
     rng = np.random.default_rng(seed)
-    cat = rng.integers(0, max(n_categories, 1), n_skus)
-    dims = rng.integers(20, 601, (n_skus, 3))
-    dims.sort(axis=1)
-    dims = dims[:, ::-1]  # length >= width >= height
-    density = rng.uniform(0.05, 1.2, n_skus)  # g / cm^3
-    weight = np.clip(dims.prod(axis=1) / 1000.0 * density / 1000.0, 0.01, 25.0)
-    price = np.round(np.exp(rng.uniform(0.0, math.log(500.0), n_skus)), 2)
-    colour = rng.integers(0, len(_COLOURS), n_skus)
-    material = rng.integers(0, len(_MATERIALS), n_skus)
-    size = rng.integers(1, 11, n_skus)
-    upright = rng.random(n_skus) < 0.05
-    out = []
-    for i in range(n_skus):
-        c = int(cat[i])
-        out.append(Sku(
-            id=f"{prefix}{i:07d}",
-            name=f"{_MATERIALS[material[i]]} item {i} ({_COLOURS[colour[i]]})",
-            category=f"cat-{c:02d}",
-            dims_mm=(int(dims[i, 0]), int(dims[i, 1]), int(dims[i, 2])),
-            weight_kg=round(float(weight[i]), 3),
-            price=float(price[i]),
-            attributes={"colour": _COLOURS[colour[i]], "material": _MATERIALS[material[i]], "size": int(size[i])},
-            upright_only=bool(upright[i]),
-        ))
-    return out
+    for lo in range(0, n_skus, chunk):
+        n = min(chunk, n_skus - lo)
+        cat = rng.integers(0, max(n_categories, 1), n)
+        dims = rng.integers(20, 601, (n, 3))
+        dims.sort(axis=1)
+        dims = dims[:, ::-1]  # length >= width >= height
+        density = rng.uniform(0.05, 1.2, n)  # g / cm^3
+        weight = np.round(np.clip(dims.prod(axis=1) / 1000.0 * density / 1000.0, 0.01, 25.0), 3)
+        price = np.round(np.exp(rng.uniform(0.0, math.log(500.0), n)), 2)
+        colour = rng.integers(0, len(_COLOURS), n)
+        material = rng.integers(0, len(_MATERIALS), n)
+        size = rng.integers(1, 11, n)
+        upright = rng.random(n) < 0.05
+        dl, dw, dh = dims[:, 0].tolist(), dims[:, 1].tolist(), dims[:, 2].tolist()
+        wl, pl, up = weight.tolist(), price.tolist(), upright.tolist()
+        cats, cols, mats, sizes = cat.tolist(), colour.tolist(), material.tolist(), size.tolist()
+        for k in range(n):
+            i = lo + k
+            col, mat = _COLOURS[cols[k]], _MATERIALS[mats[k]]
+            yield Sku(id=f"{prefix}{i:07d}", name=f"{mat} item {i} ({col})", category=f"cat-{cats[k]:02d}",
+                      dims_mm=(dl[k], dw[k], dh[k]), weight_kg=wl[k], price=pl[k],
+                      attributes={"colour": col, "material": mat, "size": sizes[k]}, upright_only=up[k])
 
 
 def demo_warehouses(n: int = 3, *, seed: int = 0) -> list[Warehouse]:
@@ -169,19 +188,29 @@ def demo_warehouses(n: int = 3, *, seed: int = 0) -> list[Warehouse]:
 
 
 def stock_layout(ledger: "Ledger", warehouse_id: str, layout: "Layout", skus: Sequence[Sku | str], *,
-                 seed: int = 0, fill: float = 0.8, max_qty: int = 50, at=None) -> list[tuple[str, str, int]]:
+                 seed: int = 0, fill: float = 0.8, max_qty: int = 50, slot_order: Sequence[str] | None = None,
+                 at=None) -> list[tuple[str, str, int]]:
     """Stock the slots of ``layout`` in ``warehouse_id`` with ``skus``; one transaction.
 
     Registers every slot of the layout as a location (with its capacity), then
-    puts one SKU on a seeded random ``fill`` fraction of them: the SKUs are
-    dealt round-robin over a shuffled slot order (so every SKU is stocked when
-    there are enough slots), each with a quantity drawn uniformly from
-    ``1 .. min(capacity, max_qty)``. SKUs given as :class:`Sku` values are added
-    to the catalogue first. The warehouse must exist.
+    puts one SKU on a ``fill`` fraction of them, each with a quantity drawn
+    uniformly from ``1 .. min(capacity, max_qty)``:
 
-    Returns the ``(slot_id, sku_id, qty)`` triples received, in slot order of
-    the layout. Raises ``InputError`` for an unknown warehouse or SKU or a
-    ``fill`` outside [0, 1].
+    * random slotting (``slot_order`` None): a seeded random ``fill`` fraction
+      of the slots, the SKUs dealt round-robin over a shuffled slot order (so
+      every SKU is stocked when there are enough slots);
+    * ordered slotting (``slot_order`` given, slot ids best first, e.g.
+      cheapest to pick first from :func:`planner.slotting.slot_costs`): the
+      first ``fill`` fraction of that order, dealt in contiguous blocks in the
+      order of ``skus`` (so list the fastest movers first: the first SKU takes
+      the best slots). Every SKU gets ``n // len(skus)`` slots and the first
+      ``n % len(skus)`` one more.
+
+    SKUs given as :class:`Sku` values are added to the catalogue first. The
+    warehouse must exist. Returns the ``(slot_id, sku_id, qty)`` triples
+    received, in slot order of the layout. Raises ``InputError`` for an
+    unknown warehouse or SKU, a ``fill`` outside [0, 1], or a ``slot_order``
+    that names an unknown slot or a slot twice.
     """
     if not (0.0 <= fill <= 1.0):
         raise InputError(f"fill must be between 0 and 1, got {fill!r}")
@@ -193,12 +222,26 @@ def stock_layout(ledger: "Ledger", warehouse_id: str, layout: "Layout", skus: Se
     rng = np.random.default_rng(seed)
     slots = list(layout.slots)
     n_fill = int(round(fill * len(slots))) if ids else 0
-    order = rng.permutation(len(slots))[:n_fill]
+    if slot_order is None:
+        order = rng.permutation(len(slots))[:n_fill]
+        dealt = [ids[k % len(ids)] for k in range(len(order))]
+    else:
+        index = {s.id: i for i, s in enumerate(slots)}
+        seen: set[str] = set()
+        for sid in slot_order:
+            if sid not in index:
+                raise InputError(f"slot_order: unknown slot {sid!r}")
+            if sid in seen:
+                raise InputError(f"slot_order: slot {sid!r} is listed twice")
+            seen.add(sid)
+        order = [index[sid] for sid in slot_order][:n_fill]
+        per, extra = divmod(len(order), len(ids)) if ids else (0, 0)
+        dealt = [sku for k, sku in enumerate(ids) for _ in range(per + (1 if k < extra else 0))]
     chosen: dict[int, tuple[str, int]] = {}
-    for k, si in enumerate(order):
+    for si, sku in zip(order, dealt):
         cap = slots[si].capacity
         qty = int(rng.integers(1, min(cap, max_qty) + 1))
-        chosen[int(si)] = (ids[k % len(ids)], qty)
+        chosen[int(si)] = (sku, qty)
     rows = [(slots[i].id, sku, qty) for i, (sku, qty) in sorted(chosen.items())]
     ledger.load(skus=sku_values, locations=[(warehouse_id, s) for s in slots],
                 stock=[(warehouse_id, slot, sku, qty) for slot, sku, qty in rows], at=at)

@@ -13,7 +13,7 @@ import numpy as np
 
 from tests.naive import INF, bfs_distances
 
-W_OCC, W_TURN, W_NOISE = 0.5, 0.1, 0.3
+W_OCC, W_TURN, W_NOISE = 0.5, 1.0, 0.3
 MASK = (1 << 64) - 1
 
 
@@ -26,6 +26,12 @@ def _mix(x):
     x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & MASK
     x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & MASK
     return x ^ (x >> 31)
+
+
+def turns(h, d):
+    """Quarter turns from heading h to heading d."""
+    t = (d - h) % 4
+    return 1 if t == 3 else t
 
 
 def noise(key, a, k):
@@ -100,8 +106,12 @@ class NaivePIBT:
                     if v in occ_now:
                         key += self.w_occ
                     if self.rotate:
-                        t = (k - head[a]) % 4
-                        key += W_TURN * (1 if t == 3 else t)
+                        key += W_TURN * turns(head[a], k)
+                elif self.rotate and 0 < key < INF:
+                    # staying costs the turns still needed to face a step closer to the goal
+                    down = [d for d in range(4) if self.nbr(u, d) is not None and self.ok(hum[a], self.nbr(u, d))
+                            and self.dist(hum[a], goal[a], self.nbr(u, d)) == key - 1]
+                    key += W_TURN * min([turns(head[a], d) for d in down] + [2])
                 out.append((key + W_NOISE * noise(step_noise, a, k), v))
             return sorted(out, key=lambda x: x[0])
 

@@ -101,3 +101,18 @@ def test_check_rejects_grids_that_are_not_the_block():
         AisleBlock((4, 1), front=0, back=5)
     with pytest.raises(ValueError, match="front cross-aisle"):
         route_s_shape(b, (0, 1), [(3, 1)])
+
+
+@settings(max_examples=30, deadline=None)
+@given(blocks(), st.booleans())
+def test_detect_finds_generated_blocks_and_rejects_open_floor(block, horizontal):
+    b = AisleBlock(block.aisle_positions, front=block.front, back=block.back,
+                   orientation="horizontal" if horizontal else "vertical")
+    grid = b.to_grid(margin=1)
+    found = AisleBlock.detect(grid)
+    assert found is not None
+    found.check(grid)
+    if len(b.aisle_positions) >= 3:  # with one or two aisles the grid reads both ways
+        assert found.aisle_positions == b.aisle_positions and found.orientation == b.orientation
+        assert {found.front, found.back} == {b.front, b.back}
+    assert AisleBlock.detect(Grid.from_passable(np.ones((6, 7), dtype=bool))) is None

@@ -57,3 +57,24 @@ def test_stock_layout_fills_slots_reproducibly():
 
 def test_ledger_doctest():
     assert doctest.testmod(ledger_mod).failed == 0
+
+
+def test_stock_layout_on_a_bundled_layout_feeds_the_pick_list():
+    from maps import load_layout
+
+    from robocore import Address, Order, OrderLine
+
+    layout = load_layout("small")
+    cat = demo_catalog(50, seed=2)
+    with Ledger() as led:
+        led.add_warehouse(Warehouse("WH-1", region="north"))
+        rows = stock_layout(led, "WH-1", layout, cat, seed=4, fill=0.5)
+        assert len(rows) == round(0.5 * len(layout.slots))
+        sku, qty = rows[0][1], min(r[2] for r in rows if r[1] == rows[0][1])
+        led.submit(Order("O1", "c", Address(region="north"), (OrderLine(sku, qty),)), confirm=True)
+        led.release("O1")
+        tasks = led.pick_list("WH-1")
+        assert sum(t.qty for t in tasks) == qty
+        for t in tasks:
+            layout.slot(t.slot)  # every pick stop is a slot of the layout
+        led.check_invariants()

@@ -343,15 +343,15 @@ def test_file_ledger_reopens_and_rejects_foreign_files(tmp_path):
         led.add_skus(demo_catalog(3, seed=1), at=T0)
         led.receive("N", "A1", "SKU-0000001", 3, at=T0)
         assert led._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    with Ledger.open_existing(p) as led:
-        assert led.available("SKU-0000001") == 3
-        led.check_invariants()
     junk = tmp_path / "junk.db"
     junk.write_text("not a database, just text " * 100)
     with pytest.raises(InputError, match="not a robocore ledger"):
         Ledger(junk)
     with pytest.raises(InputError, match="ledger file not found"):
         Ledger.open_existing(tmp_path / "missing.db")
+    with Ledger.open_existing(p) as led:
+        assert led.available("SKU-0000001") == 3
+        led.check_invariants()
 
 
 # ----------------------------------------------------------------------------- against the naive model
@@ -370,6 +370,17 @@ order_specs = st.lists(st.tuples(st.lists(st.tuples(st.sampled_from(SKUS), st.in
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(stock=stock_rows, specs=order_specs, retry=st.booleans())
 def test_ledger_matches_naive_model(stock, specs, retry):
+    check_against_naive(stock, specs, retry)
+
+
+@pytest.mark.slow
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(stock=stock_rows, specs=order_specs, retry=st.booleans())
+def test_ledger_matches_naive_model_exhaustive(stock, specs, retry):
+    check_against_naive(stock, specs, retry)
+
+
+def check_against_naive(stock, specs, retry):
     naive = NaiveLedger(WHS)
     with Ledger() as led:
         led.load(warehouses=[Warehouse(w, region=r, handling_days=h, cost=c) for w, r, h, c in WHS],

@@ -275,3 +275,12 @@ def test_cache_overflow_falls_back_to_manhattan_and_stays_valid():
     validate_paths(grid, _coords(grid, np.stack(hist, 1)))
     assert p.stats.cache_overflows > 0
     assert np.array_equal(pos, goal)  # on an open grid Manhattan is exact
+
+
+def test_prepare_builds_tables_outside_the_step_timings():
+    grid = Grid.from_passable(np.ones((4, 4), dtype=bool))
+    p = LifelongPlanner(grid, actions="rotate")
+    assert p.prepare(np.array([3, 12, 3])) >= 0
+    assert p.cache.stats.misses == 2 and p.step_ms == []
+    p.step_rotate(np.array([0, 15]), np.array([0, 2]), np.array([3, 12]))
+    assert p.cache.stats.misses == 2 and len(p.step_ms) == 1

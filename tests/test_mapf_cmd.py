@@ -54,8 +54,9 @@ def test_rotate_random_tasks_plan_has_headings(movingai, tmp_path, capsys):
     m, _ = movingai
     out = tmp_path / "plan.json"
     code, stdout, _ = _run(["mapf", m, "--agents", "40", "--steps", "80", "--actions", "rotate", "--out", str(out),
-                            "--json"], capsys)
-    assert code == 0 and json.loads(stdout)["actions"] == "rotate"
+                            "--json", "--step-budget-ms", "1e-6"], capsys)
+    summary = json.loads(stdout)
+    assert code == 0 and summary["actions"] == "rotate" and summary["steps_over_budget"] == 80
     plan = validate_plan_file(out)
     assert np.asarray(plan["headings"]).shape == (40, 81)
 

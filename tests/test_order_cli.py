@@ -160,6 +160,8 @@ def test_malformed_inputs_exit_2_naming_the_line(db, tmp_path):
         assert r.stdout == ""
     assert digest(db) == before
     assert not (tmp_path / "missing.db").exists()
+    with Ledger(db) as led:
+        led.check_invariants()
 
 
 def test_failed_load_into_new_db_leaves_no_file(tmp_path):

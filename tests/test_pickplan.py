@@ -102,3 +102,46 @@ def test_a_separate_end_cell():
     for t in tours:
         assert t.route[0] == DEPOT and t.route[-1] == (13, 18)
         assert t.distance == naive_pick.route_length(GRID.passable, t.route)
+
+
+def test_an_idle_small_cart_gets_work_when_that_finishes_sooner():
+    orders = _orders(24, 8)
+    solo = plan_tours(GRID, orders, [PickAgent("R1", capacity_orders=8)], depot=DEPOT, time_limit_s=1)
+    agents = [PickAgent("R1", capacity_orders=8), PickAgent("H1", kind="human", capacity_orders=2, pick_time=1.0)]
+    tours = plan_tours(GRID, orders, agents, depot=DEPOT, time_limit_s=1)
+    _check_tours(GRID, tours, orders, agents, DEPOT)
+    assert {t.agent for t in tours} == {"R1", "H1"}
+    assert max(t.finish for t in tours) < max(t.finish for t in solo)
+
+
+def test_doctests_of_the_pick_modules():
+    import doctest
+
+    import planner.aisles
+    import planner.distmatrix
+
+    for mod in (planner.aisles, planner.distmatrix):
+        assert doctest.testmod(mod).failed == 0
+
+
+def test_a_kept_distance_cache_gives_the_same_tours():
+    from planner import GridDistances
+
+    orders = _orders(12, 6)
+    agents = [PickAgent("R1", capacity_orders=4)]
+    cache = {"robot": GridDistances(GRID, max_tables=512)}
+    a = plan_tours(GRID, orders, agents, depot=DEPOT, time_limit_s=3, distances=cache)
+    assert len(cache["robot"]._tables) > 0  # tables of the pick cells were kept
+    b = plan_tours(GRID, orders, agents, depot=DEPOT, time_limit_s=3, distances=cache)
+    c = plan_tours(GRID, orders, agents, depot=DEPOT, time_limit_s=3)
+    assert a == b == c
+
+
+def test_a_pick_on_the_depot_is_not_an_extra_stop():
+    orders = [PickOrder("A", (DEPOT, (5, 1))), PickOrder("B", ((13, 0), (3, 4)))]
+    for block in (BLOCK, None):
+        tours = plan_tours(GRID, orders, [PickAgent("R", capacity_orders=2)], depot=DEPOT, time_limit_s=1, block=block)
+        assert len(tours) == 1
+        route = tours[0].route
+        assert route.count(DEPOT) == 2 and len(route) == 4
+        assert tours[0].distance == naive_pick.route_length(GRID.passable, route)

@@ -206,3 +206,33 @@ def test_matches_astar_on_shared_map_without_reservations_and_detours_around_a_p
     cells = [g.coord(p) for p in path]
     assert mid not in cells and len(path) >= len(free_path)
     validate_paths(g, [cells, [mid] * len(cells)])
+
+
+def test_large_search_grows_the_visited_hash_and_agrees_with_the_twin():
+    """Both cells next to the goal are taken until t = 59, so every (cell, t)
+    with t + distance <= 61 ties or beats the answer's f = 61: thousands of
+    states, so the visited hash must grow past its first 1,024 slots (a rerun)."""
+    mask = np.ones((15, 15), dtype=bool)
+    vertices = {(cell, t) for cell in ((13, 14), (14, 13)) for t in range(60)}
+    table = _table(mask.shape, vertices, set(), {})
+    searcher = SpaceTimeSearcher(mask, capacity=64)
+    path = searcher.search((0, 0), (14, 14), table)
+    assert searcher.expanded > 1024
+    expected = naive_search.spacetime_bfs(mask, (0, 0), (14, 14), vertices=vertices, edges=set(), holds={})
+    assert expected == 61 and len(path) - 1 == expected
+    _check_path(path, mask, (0, 0), (14, 14), vertices, set(), {}, 0, True)
+
+
+def test_time_limits():
+    from planner import MAX_TIME
+
+    table = ReservationTable((1, 2))
+    with pytest.raises(ValueError, match="out of range"):
+        table.reserve_vertex((0, 0), MAX_TIME)
+    with pytest.raises(ValueError, match="beyond the last time step"):
+        spacetime_astar(np.ones((1, 2), bool), (0, 0), (0, 1), table, start_time=MAX_TIME + 1)
+    table.reserve_vertex((0, 1), MAX_TIME - 1)
+    assert table.t_last == MAX_TIME - 1
+    # the goal is free to hold only from MAX_TIME: beyond a horizon of 100 steps
+    assert spacetime_astar(np.ones((1, 2), bool), (0, 0), (0, 1), table, max_time=100) is None
+    assert spacetime_astar(np.ones((1, 2), bool), (0, 0), (0, 1), table, hold_goal=False).tolist() == [0, 1]

@@ -158,3 +158,10 @@ def test_map_render_bad_input(tmp_path):
     mp.write_text("type octile\nheight 2\nwidth 2\nmap\n..\n..\n")
     proc = robocore("map", "render", mp, "-o", tmp_path / "missing" / "x.png")
     assert proc.returncode == 2 and "folder does not exist" in proc.stderr
+
+
+def test_window_mode_without_a_display_is_one_line_exit_2(tmp_path):
+    run = walking_run(tmp_path / "run", steps=3)
+    proc = robocore("view", run)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "robocore: no display: set DISPLAY (or SDL_VIDEODRIVER), or use --snapshot/--frames"

@@ -44,7 +44,7 @@ def test_run_folder_from_disk_with_layout_json(tmp_path):
     (lambda d: d.update(states=np.zeros((4, 3), np.uint8)), "array 'states' has shape (4, 3)"),
     (lambda d: d.update(kinds=np.zeros(2, np.uint8)), "array 'kinds' has shape (2,)"),
     (lambda d: d.update(positions=np.zeros((3, 2), np.int16)), "array 'positions' has shape (3, 2)"),
-    (lambda d: d.update(goals=np.zeros((3, 3), np.int16)), "array 'goals' has shape"),
+    (lambda d: d.update(goals=np.zeros((3, 3, 3), np.int16)), "array 'goals' has shape"),
     (lambda d: d.update(positions=np.full((3, 3, 2), 99, np.int16)), "agent 0 at step 0 is at [99, 99], outside"),
 ])
 def test_bad_trajectory_is_one_line_naming_file_and_array(tmp_path, mutate, message):
@@ -79,3 +79,16 @@ def test_missing_pieces_of_a_run_folder(tmp_path):
     (tmp_path / "run2" / "report.json").write_text(json.dumps([1]))
     with pytest.raises(InputError, match="report must be a JSON object"):
         load_run(tmp_path / "run2", layout=lay)
+
+
+def test_flat_goal_cells_are_read_as_row_col(tmp_path):
+    lay = small_layout()
+    goals = np.array([[5 * 20 + 7, -1]] * 3, np.int32)
+    run = write_run(tmp_path / "r", lay, np.zeros((3, 2, 2)), np.zeros((3, 2)), [0, 0], goals=goals,
+                    layout_json=False)
+    f = ReplaySource(recording=load_run(run, layout=lay)).frame(1)
+    assert f.goals.tolist() == [[5, 7], [-1, -1]]
+    np.savez(run / "trajectory.npz", positions=np.zeros((3, 2, 2), np.int16), states=np.zeros((3, 2), np.uint8),
+             kinds=np.zeros(2, np.uint8), goals=np.full((3, 2), 10**6, np.int32))
+    with pytest.raises(InputError, match="flat cell beyond the 10 x 20 grid"):
+        load_run(run, layout=lay)

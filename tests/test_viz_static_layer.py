@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from robocore import CellKind, Grid, Layout, Location, Slot, Zone
+from robocore import CellKind, Grid, Layout, Slot, Zone
 from tests.naive_viz import naive_floor_rgb
 from tests.viz_helpers import small_layout
 from viz.camera import Camera

@@ -145,6 +145,10 @@ def test_run_replays_with_slider_and_keys(tmp_path):
         assert abs(v.frame.step - 20) <= 1
         with pytest.raises(IndexError):
             v.run(src, start=41)
+        _key(pygame.K_q)
+        v.run(src)  # returns when the user quits, and closes the window
+        assert not v.is_open
+        v.run(src)  # returns at once
     finally:
         v.close()
 
@@ -310,3 +314,20 @@ def test_view_command_opens_a_window_under_xvfb(tmp_path):
             proc.kill()
         xvfb.terminate()
         xvfb.wait(10)
+
+
+def test_help_panel_lists_keys_and_the_state_legend(viewer):
+    from viz.viewer import help_lines
+
+    lines = help_lines(recorded=False)
+    texts = [line if isinstance(line, str) else line[0] for line in lines]
+    assert "space: pause / resume" in texts and not any(t.startswith("Home") for t in texts)
+    assert ("fault", tuple(int(v) for v in STATE_COLOURS[AgentState.FAULT])) in lines
+    viewer.show(_frame())
+    before = pygame.surfarray.array3d(pygame.display.get_surface()).copy()
+    _key(pygame.K_h)
+    viewer.show(_frame())
+    assert viewer.show_help
+    after = pygame.surfarray.array3d(pygame.display.get_surface())
+    changed = np.argwhere((before != after).any(axis=2))
+    assert (changed[:, 0] > 320).any()  # a panel at the top right

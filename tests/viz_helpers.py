@@ -47,7 +47,7 @@ def write_run(root: Path, layout: Layout, positions, states, kinds, *, headings=
     if headings is not None:
         arrays["headings"] = np.asarray(headings, np.int8)
     if goals is not None:
-        arrays["goals"] = np.asarray(goals, np.int16)
+        arrays["goals"] = np.asarray(goals, np.int16 if np.ndim(goals) == 3 else np.int32)
     np.savez(root / "trajectory.npz", **arrays)
     if report is not None:
         (root / "report.json").write_text(json.dumps(report))

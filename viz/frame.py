@@ -113,7 +113,8 @@ class Frame:
         elif self.paths is not None:
             p = self.paths
             if p.dtype.kind not in "iu" or p.ndim != 3 or p.shape[0] != n or p.shape[2] != 2:
-                raise ValueError(f"frame paths: expected an integer array of shape ({n}, H, 2), got {p.dtype} {p.shape}")
+                raise ValueError(f"frame paths: expected an integer array of shape ({n}, H, 2), "
+                                 f"got {p.dtype} {p.shape}")
         if self.agent_ids is not None and len(self.agent_ids) != n:
             raise ValueError(f"frame agent_ids: {len(self.agent_ids)} ids for {n} agents")
 

@@ -106,14 +106,19 @@ class FloorRenderer:
                 pygame.draw.rect(target, colour, box, border_radius=4)
                 target.blit(label, (box.x + 3, box.y + 1))
 
-    def draw_panel(self, target, lines: list[str], *, pos: tuple[int, int] = (8, 8), size: int = 18):
-        """A translucent box of text lines with its top-left at ``pos``; returns its Rect."""
+    def draw_panel(self, target, lines, *, pos: tuple[int, int] = (8, 8), size: int = 18):
+        """A translucent box of text lines with its top-left at ``pos`` (moved left/up to fit); returns its Rect.
+
+        A line is a string, or ``(text, rgb)`` for one led by a colour swatch.
+        """
         pygame = load_pygame()
         if not lines:
             return pygame.Rect(pos, (0, 0))
-        rendered = [self.text.render(line, size=size) for line in lines]
-        w = max(s.get_width() for s in rendered) + 12
+        rendered = [self.text.render(line if isinstance(line, str) else line[0], size=size) for line in lines]
         line_h = rendered[0].get_height() + 2
+        swatch = line_h - 4
+        indent = [0 if isinstance(line, str) else swatch + 6 for line in lines]
+        w = max(s.get_width() + i for s, i in zip(rendered, indent)) + 12
         h = line_h * len(rendered) + 8
         x, y = pos
         x = min(x, max(0, target.get_width() - w))
@@ -121,6 +126,8 @@ class FloorRenderer:
         box = pygame.Surface((w, h), pygame.SRCALPHA)
         box.fill(HUD_BACKGROUND)
         target.blit(box, (x, y))
-        for i, s in enumerate(rendered):
-            target.blit(s, (x + 6, y + 4 + i * line_h))
+        for i, (s, line) in enumerate(zip(rendered, lines)):
+            if not isinstance(line, str):
+                target.fill(line[1], pygame.Rect(x + 6, y + 5 + i * line_h, swatch, swatch))
+            target.blit(s, (x + 6 + indent[i], y + 4 + i * line_h))
         return pygame.Rect(x, y, w, h)

@@ -5,7 +5,9 @@ The run folder is written by ``robocore run``:
 * ``layout.json`` -- the floor (layout JSON, read with :func:`maps.load_layout`);
 * ``trajectory.npz`` -- ``positions[T+1, N, 2]`` int16 ``(row, col)``,
   ``states[T+1, N]`` uint8, ``kinds[N]`` uint8, optionally
-  ``headings[T+1, N]`` int8 (0=E 1=S 2=W 3=N) and ``goals[T+1, N, 2]`` int16;
+  ``headings[T+1, N]`` int8 (0=E 1=S 2=W 3=N) and ``goals[T+1, N, 2]`` int16
+  (``goals[T+1, N]`` flat cells ``row * cols + col`` are read too; negative
+  means no goal);
 * ``report.json`` -- the run's KPIs (optional for the viewer).
 """
 
@@ -127,7 +129,15 @@ def load_run(run_dir, *, layout: Layout | None = None) -> RunRecording:
     if headings is not None:
         need("headings", headings, (t1, n))
     goals = arrays.get("goals")
-    if goals is not None:
+    if goals is not None and goals.shape == (t1, n) and goals.dtype.kind in "iu":
+        # flat goal cells (row * cols + col, negative: none), as fleet's recorder writes them
+        flat = goals.astype(np.int64)
+        goals = np.stack([flat // layout.cols, flat % layout.cols], axis=-1)
+        goals[flat < 0] = -1
+        if (flat >= layout.rows * layout.cols).any():
+            raise InputError(f"array 'goals' holds a flat cell beyond the {layout.rows} x {layout.cols} grid",
+                             source=src)
+    elif goals is not None:
         need("goals", goals, (t1, n, 2))
     if n:
         rows, cols = layout.rows, layout.cols

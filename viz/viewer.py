@@ -13,6 +13,7 @@ Two ways to drive it:
 
 Keys (both modes): space pause/resume, ``.`` single step, ``+``/``-`` speed,
 ``f`` fit the floor to the window, ``p`` planned paths and goals on/off,
+``h`` help (keys and the colour legend),
 arrows pan, Page Up/Page Down (or Ctrl with ``+``/``-``) zoom, ``q``/Esc quit.
 Recorded only: ``,`` step back, Home/End first/last step. Mouse: wheel zooms
 at the pointer, drag pans, hovering an agent or a station shows its details,
@@ -23,6 +24,8 @@ the slider seeks.
 from __future__ import annotations
 
 import math
+import os
+import sys
 import time
 from typing import Any, Mapping
 
@@ -33,10 +36,10 @@ from viz.details import agent_at, agent_details, hud_lines
 from viz.frame import Frame
 from viz.palette import HIGHLIGHT, HUD_TEXT
 from viz.renderer import FloorRenderer
-from viz.sdl import load_pygame
+from viz.sdl import has_display, load_pygame
 from viz.source import FrameSource, LiveSource, RecordedSource
 
-__all__ = ["Viewer", "SPEEDS"]
+__all__ = ["Viewer", "SPEEDS", "help_lines"]
 
 #: Speed steps for ``+``/``-``: steps of floor time per wall-clock second.
 #: In ``show`` mode one more step above the last means "as fast as the caller goes".
@@ -44,6 +47,34 @@ SPEEDS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 
 
 _SLIDER_H = 18
 _CLICK_SLOP = 4  # pixels a press may move and still be a click
+
+
+_KEYS = (
+    ("space", "pause / resume"),
+    (".", "single step"),
+    (",", "step back"),
+    ("+ / -", "faster / slower"),
+    ("wheel, PgUp / PgDn", "zoom"),
+    ("arrows, drag", "pan"),
+    ("f", "fit to window"),
+    ("p", "paths and goals"),
+    ("Home / End", "first / last step"),
+    ("click agent", "follow it"),
+    ("h", "this help"),
+    ("q, Esc", "quit"),
+)
+
+
+def help_lines(*, recorded: bool) -> list:
+    """The help panel: keys, then the legend of state colours and agent shapes."""
+    from robocore.agents import AgentState
+    from viz.palette import STATE_COLOURS
+
+    lines: list = [f"{k}: {v}" for k, v in _KEYS if recorded or k not in (",", "Home / End")]
+    lines.append("robots are squares, humans diamonds; colour = state:")
+    for s in AgentState:
+        lines.append((s.name.lower().replace("_", " "), tuple(int(v) for v in STATE_COLOURS[s])))
+    return lines
 
 
 class Viewer:
@@ -82,9 +113,12 @@ class Viewer:
         self.report: dict = dict(report or {})
         self.fps_cap = int(fps)
         self.paused = False
+        self.show_help = False
         self.follow: int | None = None
         self.frame: Frame | None = None
         self.frames_drawn = 0
+        #: ``time.perf_counter()`` when the last picture was on screen (after the flip).
+        self.last_draw_time = 0.0
         self.renderer = FloorRenderer(layout)
         self.camera: Camera | None = None
         self._screen = None
@@ -99,6 +133,7 @@ class Viewer:
         self._step_request = 0
         self._seek: int | None = None
         self._recorded: RecordedSource | None = None
+        self._index = 0
         self._last_render = 0.0
         self._last_release = 0.0
         self._fps = 0.0
@@ -113,6 +148,9 @@ class Viewer:
         """Open the window (done for you by :meth:`show` and :meth:`run`)."""
         if self._open_flag:
             return
+        if sys.platform.startswith("linux") and not has_display() and not os.environ.get("SDL_VIDEODRIVER"):
+            # SDL would fall back to its invisible "offscreen" driver and run a window nobody sees
+            raise InputError("no display: set DISPLAY (or SDL_VIDEODRIVER), or use --snapshot/--frames")
         pygame = load_pygame()
         try:
             pygame.display.init()
@@ -198,21 +236,29 @@ class Viewer:
     def run(self, source: FrameSource, *, start: int | None = None, max_frames: int | None = None) -> None:
         """Show ``source`` until the user quits (or ``max_frames`` frames have been drawn).
 
-        A recorded source starts at frame ``start`` (default 0) and plays at
-        the current speed, stopping on its last frame; a live source shows the
-        newest frame pushed. Raises ``IndexError`` if ``start`` is out of range.
+        A recorded source starts at frame ``start`` (default 0, or where the
+        previous ``run`` of the same source stopped) and plays at the current
+        speed, stopping on its last frame; a live source shows the newest frame
+        pushed. When the user quits, the window closes and ``run`` returns
+        (later calls return at once). Raises ``IndexError`` if ``start`` is out
+        of range.
         """
+        if self._closed:
+            return
         self.report = dict(source.report) or self.report
         if isinstance(source, RecordedSource):
             n = len(source)
             if start is not None:
                 t = float(start)
-            elif self._recorded is source and self.frame is not None:
-                t = float(self.frame.step)  # resume where the last run() left off
+            elif self._recorded is source:
+                t = float(self._index)  # resume where the last run() left off
             else:
                 t = 0.0
             if not 0 <= t < n:
                 raise IndexError(f"step {int(t)} out of range 0..{n - 1}")
+            if self._recorded is None and self._open_flag:
+                self._recorded = source
+                self._on_resize(*self._screen.get_size())  # make room for the slider
             self._recorded = source
             if self.speed is None:
                 self.speed = SPEEDS[-1]
@@ -221,7 +267,8 @@ class Viewer:
         at_end = isinstance(source, RecordedSource) and self.paused and t >= len(source) - 1
         while max_frames is None or self.frames_drawn - drawn_at_start < max_frames:
             if not self._events():
-                break
+                self.close()
+                return
             dt = self._clock.tick(self.fps_cap) / 1000.0
             if isinstance(source, RecordedSource):
                 n = len(source)
@@ -238,7 +285,8 @@ class Viewer:
                     t = float(n - 1)
                     self.paused = True
                 at_end = t >= n - 1 and self.paused
-                self.frame = source.frame(int(t))
+                self._index = int(t)
+                self.frame = source.frame(self._index)
                 self.report = dict(source.report)
             elif isinstance(source, LiveSource):
                 got = source.poll()
@@ -260,7 +308,8 @@ class Viewer:
             elif ev.type == pygame.WINDOWLEAVE:
                 self._mouse = (-1, -1)  # no tooltip while the pointer is outside
             elif ev.type == pygame.VIDEORESIZE:
-                self._on_resize(ev.w, ev.h)
+                surface = pygame.display.get_surface()
+                self._on_resize(*(surface.get_size() if surface is not None else (ev.w, ev.h)))
             elif ev.type == pygame.MOUSEWHEEL:
                 self.camera.zoom(1 if ev.y > 0 else -1, at=self._mouse)
             elif ev.type == pygame.MOUSEBUTTONDOWN and ev.button == 1:
@@ -274,7 +323,8 @@ class Viewer:
                 if self._slider_drag:
                     self._seek_to(ev.pos[0])
                 elif self._press is not None and ev.buttons[0]:
-                    if self._dragging or abs(ev.pos[0] - self._press[0]) + abs(ev.pos[1] - self._press[1]) > _CLICK_SLOP:
+                    moved = abs(ev.pos[0] - self._press[0]) + abs(ev.pos[1] - self._press[1])
+                    if self._dragging or moved > _CLICK_SLOP:
                         if not self._dragging:
                             dx, dy = ev.pos[0] - self._press[0], ev.pos[1] - self._press[1]
                         else:
@@ -315,6 +365,8 @@ class Viewer:
             self.camera.fit()
         elif key == pygame.K_p:
             self.show_paths = not self.show_paths
+        elif key in (pygame.K_h, pygame.K_SLASH, pygame.K_QUESTION):
+            self.show_help = not self.show_help
         elif key == pygame.K_HOME and self._recorded is not None:
             self._seek = 0
         elif key == pygame.K_END and self._recorded is not None:
@@ -378,6 +430,9 @@ class Viewer:
         if self.follow is not None:
             lines.append("following " + (frame.agent_name(self.follow) if frame is not None else ""))
         self.renderer.draw_panel(target, lines)
+        if self.show_help:
+            self.renderer.draw_panel(target, help_lines(recorded=self._recorded is not None),
+                                     pos=(target.get_width(), 8), size=16)
         self._draw_tooltip(target, frame)
         self._draw_slider(target, frame)
         if self._canvas is not None:
@@ -385,6 +440,7 @@ class Viewer:
         pygame.display.flip()
         self._last_render = now
         self.frames_drawn += 1
+        self.last_draw_time = time.perf_counter()
 
     def _draw_tooltip(self, target, frame: Frame | None) -> None:
         if self._dragging or self._slider_drag:
@@ -411,4 +467,5 @@ class Viewer:
         pygame.draw.rect(target, (90, 96, 110), track)
         step = frame.step if frame is not None else 0
         x = track.x + int(round(track.w * (step / max(1, n - 1))))
-        pygame.draw.rect(target, (HIGHLIGHT if self.paused else HUD_TEXT), pygame.Rect(x - 3, rect.y + 2, 7, rect.h - 4))
+        knob = pygame.Rect(x - 3, rect.y + 2, 7, rect.h - 4)
+        pygame.draw.rect(target, HIGHLIGHT if self.paused else HUD_TEXT, knob)

@@ -24,6 +24,7 @@ __all__ = ["main", "build_parser"]
 #: a command group.
 COMMAND_MODULES: tuple[str, ...] = (
     "map_cmd",
+    "forecast_cmd",
     "path_cmd",
     "order_cmd",
     "stock_cmd",

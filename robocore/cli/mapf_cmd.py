@@ -231,7 +231,9 @@ def _lifelong(args, grid, starts, source, steps, actions, extra, *, map_path=Non
     summary.update({"source": args.source, "agents": int(len(starts)), "steps": int(steps), "actions": actions,
                     "tasks_finished": run.tasks_finished, "tasks_assigned": len(run.tasks),
                     "step_ms": {"median": med, "p99": p99, "max": float(ms.max()) if ms.size else 0.0},
-                    "wall_s": round(run.wall_s, 3), "planner": run.planner, "out": args.out})
+                    "wall_s": round(run.wall_s, 3), "preprocess_s": round(run.preprocess_s, 3), "steps_over_budget": run.over_budget,
+                    "planner": run.planner,
+                    "out": args.out})
     line = (f"lifelong ({extra['mode']}, {actions}): {len(starts)} agents, {steps} steps, "
             f"{run.tasks_finished} tasks finished, step ms median {med:.2f} p99 {p99:.2f}, wall {run.wall_s:.1f} s"
             + (f", plan {args.out}" if args.out else ""))

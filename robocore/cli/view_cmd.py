@@ -24,7 +24,7 @@ def register(sub) -> None:
         description="Replay a run folder (layout.json, trajectory.npz, report.json) in a window with a time "
                     "slider, or write a PNG snapshot (--snapshot) or PNG frames (--frames) without a display. "
                     "Window keys: space pause, '.' step, ',' step back, +/- speed, f fit, p paths, arrows pan, "
-                    "PageUp/PageDown or wheel zoom, Home/End first/last step, q/Esc quit.",
+                    "PageUp/PageDown or wheel zoom, Home/End first/last step, h help, q/Esc quit.",
     )
     p.add_argument("run_dir", metavar="RUN_DIR", help="a run folder written by 'robocore run'")
     mode = p.add_mutually_exclusive_group()
