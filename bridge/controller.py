@@ -12,6 +12,7 @@ pool; their released base is assumed still driven). The fleet's ZeroMQ
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -21,6 +22,8 @@ from bridge.order_channel import OrderChannel
 from bridge.server import BridgeServer
 
 __all__ = ["BridgeController", "PumpResult", "RobotGone"]
+
+log = logging.getLogger("bridge.controller")
 
 
 @dataclass(frozen=True)
@@ -146,8 +149,12 @@ class BridgeController:
             if inb.topic == Topic.STATE.value:
                 if inb.serial not in self.channels and inb.msg["orderId"]:
                     # first word from a robot already on an order: this controller restarted
-                    self.channel(inb.serial).resume(inb.msg)
-                    res.resumed.append(inb.serial)
+                    try:
+                        self.channel(inb.serial).resume(inb.msg)
+                        res.resumed.append(inb.serial)
+                    except ValueError as err:  # a nodeId that is no cell: nothing to take over
+                        self.channel(inb.serial).forget(keep_base=False)
+                        log.warning("robot %s: cannot take over order %r: %s", inb.serial, inb.msg["orderId"], err)
                 self.states[inb.serial] = inb.msg
                 res.states[inb.serial] = inb.msg
                 ch = self.channels.get(inb.serial)
@@ -190,7 +197,10 @@ class BridgeController:
         state = self.states.get(serial)
         cell = None
         if state is not None:
-            cell = parse_node_id(state["lastNodeId"])
+            try:
+                cell = parse_node_id(state["lastNodeId"])
+            except ValueError:
+                cell = None  # the robot never reported a cell we understand
         plan = self.plans.pop(serial, [])
         rel = self.released.get(serial, 0)
         ch = self.channels.get(serial)

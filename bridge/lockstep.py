@@ -98,4 +98,10 @@ class LockstepDriver:
         if t:
             for s in plans:
                 st = self.ctl.states.get(s)
-                res.trajectories[s].append(parse_node_id(st["lastNodeId"]) if st else res.trajectories[s][-1])
+                cell = res.trajectories[s][-1]
+                if st is not None:
+                    try:
+                        cell = parse_node_id(st["lastNodeId"])
+                    except ValueError:
+                        pass  # not a cell: keep the last known one
+                res.trajectories[s].append(cell)

@@ -249,3 +249,25 @@ def test_lockstep_run_follows_a_mapf_plan_with_robots_in_two_processes(keys, tmp
     assert res.late == {} and res.steps == len(plan["R0000"]) - 1
     assert res.trajectories == plan
     validate_paths(layout.grid, [res.trajectories[s] for s in sorted(plan)])
+
+
+def test_controller_survives_a_robot_reporting_nonsense_node_ids(keys):
+    """Type-valid but meaningless content (a lastNodeId that is no cell) never raises out of pump()."""
+    from bridge import Agv, ConnectionState, RobotClient, Topic, connection_message
+
+    with BridgeServer(keys=keys, offline_after_s=0.3) as server:
+        ctl = BridgeController(server, map_id="test")
+        ctx = zmq.Context()
+        c = RobotClient("R0000", server.endpoint, context=ctx, server_public=keys.controller_public(),
+                        keys=keys.robot("R0000"))
+        agv = Agv("R0000", cell=(1, 1), map_id="test")
+        c.send(Topic.CONNECTION, connection_message(agv.headers.next(Topic.CONNECTION), ConnectionState.ONLINE))
+        c.send(Topic.STATE, {**agv.state(), "orderId": "x", "lastNodeId": "dock-7",
+                             "nodeStates": [{"nodeId": "nowhere", "sequenceId": 2, "released": True}]})
+        gone = []
+        end = time.monotonic() + 5
+        while not gone and time.monotonic() < end:
+            gone = ctl.pump(20).gone
+        assert [g.serial for g in gone] == ["R0000"] and gone[0].last_cell is None
+        c.close()
+        ctx.term()
