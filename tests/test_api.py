@@ -31,6 +31,17 @@ EXPECTED = {
         "route_local_search", "route_optimal", "route_ortools", "route_s_shape", "route_stops", "set_partition",
         "shortest_path",
     },
+    "bridge": {
+        "DEFAULT_MAX_BYTES", "ProtocolError", "Reason", "decode", "encode", "HEADING_THETA", "INSTANT_ACTION_TYPES",
+        "MANUFACTURER", "VERSION", "ActionStatus", "BlockingType", "ConnectionState", "EStop", "ErrorLevel", "Headers",
+        "OperatingMode", "Topic", "action", "connection_message", "edge_id", "error", "factsheet_message",
+        "instant_actions_message", "node_id", "node_position", "order_message", "parse_node_id", "state_message",
+        "timestamp", "visualization_message", "OrderChannel", "Agv", "OrderOutcome", "drive_one_cell",
+        "SerialAuthenticator", "RobotClient", "KeyPair", "KeyStore", "valid_serial", "Peer", "PeerTable", "Verdict",
+        "parse_timestamp", "ZAP_DOMAIN", "BridgeServer", "Inbound", "SNAPSHOT_END", "SNAPSHOT_REQUEST",
+        "TelemetryPublisher", "TelemetrySubscriber", "BridgeController", "PumpResult", "RobotGone", "SimRobots",
+        "LockstepDriver", "LockstepResult",
+    },
     "maps": {
         "LorrProblem", "ScenRow", "WarehouseSpec", "bundled_layouts", "check_scen", "generate_warehouse", "load_layout",
         "load_problem", "parse_map", "parse_scen", "read_layout_json", "read_map", "read_scen", "save_layout",

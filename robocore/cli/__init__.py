@@ -33,6 +33,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "mapf_cmd",
     "pickplan_cmd",
     "bench_cmd",
+    "keys_cmd",
+    "robot_cmd",
 )
 
 

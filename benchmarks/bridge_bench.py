@@ -1,0 +1,450 @@
+"""Bridge load: N robots sending state at 10 Hz, an order update to each every second.
+
+Two runs in one invocation, the same traffic shape:
+
+* **bridge**: robocore's protocol layer end to end. The controller is a
+  ``BridgeServer`` (CURVE, ZAP User-Id checks, msgpack decode and type checks,
+  freshness, telemetry publish) driven by a ``BridgeController`` (order
+  updates stitched at the last base node, acknowledgement by state, re-send,
+  heartbeats). Robots are ``Agv`` state machines on ``RobotClient`` sockets;
+  each sends ``agv.state()`` every 100 ms and answers each order with a state.
+* **raw**: the same sockets (ROUTER/DEALER over loopback, no CURVE) carrying
+  opaque byte strings of the same sizes: no encoding, decoding, checks or
+  state machines. The robot echoes each order frame at once.
+
+Measured in the controller process: state messages lost (sent by the robots
+minus received, after a drain), command round trip (order sent -> the robot's
+acknowledging state received; median and p99), controller CPU (process time
+over wall time) and controller CPU per message handled. Robots run in
+``--procs`` child processes (default 4).
+
+    nice -n 10 python benchmarks/bridge_bench.py [--robots 1000] [--seconds 20] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import statistics
+from collections import deque
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import zmq  # noqa: E402
+
+STATE_HZ = 10.0
+ORDER_EVERY_S = 1.0
+#: Controller pacing, both layers: after a wake-up that handled fewer than
+#: BATCH_MIN messages, wait BATCH_WAIT_S before polling again.
+BATCH_MIN = 20
+BATCH_WAIT_S = 0.002
+#: Seconds the robots get to connect before the measured traffic starts (CURVE
+#: handshakes go through pyzmq's Python ZAP thread: a few ms each under load).
+WARMUP_S = 8.0
+WARMUP_S_PER_ROBOT = 0.02
+
+
+def warmup(robots: int) -> float:
+    return max(WARMUP_S, WARMUP_S_PER_ROBOT * robots)
+
+
+def percentile(xs: list[float], q: float) -> float:
+    if not xs:
+        return float("nan")
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
+
+
+# ------------------------------------------------------------------ robots
+def robot_child(args) -> None:
+    """Run robots ``first .. first+count-1`` for ``seconds``; print JSON counts on stdout."""
+    import logging
+
+    logging.getLogger("bridge").setLevel(logging.ERROR)  # drops are counted, not printed one by one
+    ctx = zmq.Context()
+    ctx.set(zmq.MAX_SOCKETS, 2 * args.count + 64)
+    serials = [f"R{i:04d}" for i in range(args.first, args.first + args.count)]
+    sent = 0
+    down: list[float] = []  # order header timestamp -> arrival at the robot, seconds
+    if args.mode == "bridge":
+        from bridge import Agv, ConnectionState, KeyStore, RobotClient, Topic, connection_message, parse_timestamp
+
+        keys = KeyStore(args.keys)
+        server_public = keys.controller_public()
+        agvs = [Agv(s, cell=(i % 100, i // 100), map_id="bench") for i, s in enumerate(serials)]
+        clients = [RobotClient(s, args.endpoint, context=ctx, server_public=server_public, keys=keys.robot(s))
+                   for s in serials]
+        for a, c in zip(agvs, clients):
+            c.send(Topic.CONNECTION, connection_message(a.headers.next(Topic.CONNECTION), ConnectionState.ONLINE))
+        socks = [c.sock for c in clients]
+    else:
+        socks = []
+        for s in serials:
+            d = ctx.socket(zmq.DEALER)
+            d.setsockopt(zmq.ROUTING_ID, s.encode())
+            d.setsockopt(zmq.LINGER, 2000)
+            d.setsockopt(zmq.SNDHWM, 0)
+            d.connect(args.endpoint)
+            socks.append(d)
+        blob = b"s" * args.state_bytes
+    poller = zmq.Poller()
+    index = {}
+    for i, s in enumerate(socks):
+        poller.register(s, zmq.POLLIN)
+        index[s] = i
+    period = 1.0 / STATE_HZ
+    n = len(socks)
+    # Warm-up: one state each (after ONLINE), then the 10 Hz traffic from t0 on,
+    # so that connection set-up does not leave the controller a backlog.
+    for i in range(n):
+        if args.mode == "bridge":
+            clients[i].send(Topic.STATE, agvs[i].state())
+        else:
+            socks[i].send_multipart([b"state", blob])
+        sent += 1
+    t0 = time.monotonic() + warmup(args.total)
+    end = t0 + args.seconds
+    # spread the robots' state times evenly over the period
+    next_send = [t0 + period * i / n for i in range(n)]
+    k = 0
+    while True:
+        now = time.monotonic()
+        if now >= end:
+            break
+        # send every state that is due
+        while True:
+            i = k % n
+            if next_send[i] > now:
+                break
+            if args.mode == "bridge":
+                clients[i].send(Topic.STATE, agvs[i].state())
+            else:
+                socks[i].send_multipart([b"state", blob])
+            sent += 1
+            next_send[i] += period
+            k += 1
+        # wait at least 10 ms between batches: polling 500 sockets per state would cost more than the state
+        wait = max(0.01, min(next_send[k % n], end) - time.monotonic())
+        for sock, _ in poller.poll(int(wait * 1000)):
+            i = index[sock]
+            if args.mode == "bridge":
+                for topic, msg in clients[i].recv(0):
+                    if topic == "order":
+                        down.append(time.time() - parse_timestamp(msg["timestamp"]))
+                        agvs[i].handle_order(msg)
+                    else:
+                        agvs[i].handle_instant_actions(msg)
+                    clients[i].send(Topic.STATE, agvs[i].state())
+                    sent += 1
+            else:
+                while True:
+                    try:
+                        frames = sock.recv_multipart(zmq.NOBLOCK)
+                    except zmq.Again:
+                        break
+                    sock.send_multipart([b"state", frames[1][:8] + blob[8:]])
+                    sent += 1
+    time.sleep(0.5)
+    for s in socks:
+        s.close(2000)
+    ctx.term()
+    expired = sum(c.dropped["expired"] for c in clients) if args.mode == "bridge" else 0
+    print(json.dumps({"sent": sent, "expired": expired, "orders": len(down),
+                      "down_ms_median": 1000 * statistics.median(down) if down else None,
+                      "down_ms_p99": 1000 * percentile(down, 0.99) if down else None}))
+
+
+def spawn_robots(mode: str, endpoint: str, robots: int, procs: int, seconds: float, keys: str,
+                 state_bytes: int) -> list[subprocess.Popen]:
+    per = -(-robots // procs)
+    out = []
+    for first in range(0, robots, per):
+        cmd = [sys.executable, __file__, "--child", mode, "--endpoint", endpoint, "--first", str(first),
+               "--count", str(min(per, robots - first)), "--seconds", str(seconds), "--keys", keys,
+               "--state-bytes", str(state_bytes), "--total", str(robots)]
+        out.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)}))
+    return out
+
+
+# -------------------------------------------------------------- controller
+def run_bridge(robots: int, procs: int, seconds: float, keys_dir: str) -> dict:
+    from bridge import BridgeController, BridgeServer, KeyStore, parse_node_id
+
+    server = BridgeServer(keys=KeyStore(keys_dir), offline_after_s=5.0)
+    ctl = BridgeController(server, map_id="bench", resend_s=0.5, heartbeat_s=2.0)
+    children = spawn_robots("bridge", server.endpoint, robots, procs, seconds, keys_dir, 0)
+    rtts: list[float] = []
+    sent_at: dict[str, float] = {}
+    base_received = 0
+    reporting = 0
+    logging.getLogger("bridge").setLevel(logging.ERROR)
+    next_order: deque = deque()
+    started = False
+    cpu0 = wall0 = None
+    t_start = time.monotonic()
+    while any(c.poll() is None for c in children):
+        res = ctl.pump(10)
+        if len(res.states) < BATCH_MIN:
+            time.sleep(BATCH_WAIT_S)  # let a batch gather: each wake-up has a fixed cost
+        now = time.monotonic()
+        for s in res.acknowledged:
+            if s in sent_at:
+                rtts.append(now - sent_at.pop(s))
+        if not started and now - t_start > warmup(robots) + 1.0:  # the robots' 10 Hz traffic has begun
+            reporting = len(ctl.states)
+            started = True
+            cpu0, wall0 = time.process_time(), now
+            rtts.clear()
+            base_received = server.received
+            n = len(ctl.states)
+            next_order = deque((now + ORDER_EVERY_S * i / n, s) for i, s in enumerate(sorted(ctl.states)))
+        if started:
+            while next_order and next_order[0][0] <= now:
+                due, s = next_order.popleft()
+                next_order.append((due + ORDER_EVERY_S, s))
+                if ctl.pending(s):
+                    continue  # the last one is not acknowledged yet: skip this second
+                if ctl.channel(s).base_end is None:
+                    cell = parse_node_id(ctl.states[s]["lastNodeId"])
+                    ctl.assign(s, f"bench-{s}", [cell], released=1, now=now)
+                else:
+                    cell = ctl.channel(s).base_end[0]
+                    ctl.extend(s, [cell, cell], released=2, now=now)
+                sent_at[s] = now
+        if time.monotonic() - t_start > seconds + warmup(robots) + 60:
+            break
+    cpu1, wall1 = time.process_time(), time.monotonic()
+    for _ in range(20):
+        ctl.pump(20)
+    reports = [json.loads(c.communicate()[0]) for c in children]
+    robot_sent = sum(r["sent"] for r in reports)
+    expired = sum(r["expired"] for r in reports)
+    print("robot processes:", reports, file=sys.stderr)
+    states_received = server.received - robots  # minus the connection ONLINE messages
+    measured = server.received - base_received if started else 0
+    server.close()
+    return _row("bridge", robots, robot_sent, states_received, rtts, cpu1 - cpu0, wall1 - wall0, measured,
+                {**server.dropped, "expired_at_robots": expired}, reporting)
+
+
+def run_raw(robots: int, procs: int, seconds: float, state_bytes: int, order_bytes: int) -> dict:
+    ctx = zmq.Context()
+    router = ctx.socket(zmq.ROUTER)
+    router.setsockopt(zmq.ROUTER_MANDATORY, 1)
+    router.setsockopt(zmq.RCVHWM, 0)
+    router.setsockopt(zmq.SNDHWM, 0)
+    router.setsockopt(zmq.LINGER, 0)
+    router.bind("tcp://127.0.0.1:*")
+    endpoint = router.getsockopt(zmq.LAST_ENDPOINT).decode()
+    children = spawn_robots("raw", endpoint, robots, procs, seconds, "-", state_bytes)
+    seen: set[bytes] = set()
+    received = 0
+    rtts: list[float] = []
+    order_blob = b"o" * order_bytes
+    sent_at: dict[bytes, tuple[bytes, float]] = {}
+    next_order: deque = deque()
+    started = False
+    cpu0 = wall0 = None
+    base = 0
+    seq = 0
+    reporting = 0
+    got_last = 0
+    t_start = time.monotonic()
+    while any(c.poll() is None for c in children):
+        if got_last < BATCH_MIN:
+            time.sleep(BATCH_WAIT_S)  # the same pacing as the bridge controller
+        got_last = 0
+        if router.poll(10):
+            while True:
+                try:
+                    ident, _topic, payload = router.recv_multipart(zmq.NOBLOCK)
+                except zmq.Again:
+                    break
+                received += 1
+                got_last += 1
+                seen.add(ident)
+                pend = sent_at.get(ident)
+                if pend is not None and payload[:8] == pend[0]:
+                    rtts.append(time.monotonic() - pend[1])
+                    del sent_at[ident]
+        now = time.monotonic()
+        if not started and now - t_start > warmup(robots) + 1.0:
+            reporting = len(seen)
+            started = True
+            cpu0, wall0 = time.process_time(), now
+            base = received
+            n = len(seen)
+            next_order = deque((now + ORDER_EVERY_S * i / n, ident) for i, ident in enumerate(sorted(seen)))
+        if started:
+            while next_order and next_order[0][0] <= now:
+                due, ident = next_order.popleft()
+                next_order.append((due + ORDER_EVERY_S, ident))
+                seq += 1
+                tag = seq.to_bytes(8, "big")
+                try:
+                    router.send_multipart([ident, b"order", tag + order_blob[8:], b"0"])
+                except zmq.ZMQError as err:  # the robot already left (end of run)
+                    if err.errno != zmq.EHOSTUNREACH:
+                        raise
+                else:
+                    sent_at[ident] = (tag, now)
+        if time.monotonic() - t_start > seconds + warmup(robots) + 60:
+            break
+    cpu1, wall1 = time.process_time(), time.monotonic()
+    end = time.monotonic() + 0.5
+    while time.monotonic() < end:
+        if router.poll(20):
+            while True:
+                try:
+                    router.recv_multipart(zmq.NOBLOCK)
+                    received += 1
+                except zmq.Again:
+                    break
+    robot_sent = sum(json.loads(c.communicate()[0])["sent"] for c in children)
+    router.close(0)
+    ctx.term()
+    return _row("raw", robots, robot_sent, received, rtts, cpu1 - cpu0, wall1 - wall0, received - base, {},
+                reporting)
+
+
+def drain_throughput(keys_dir: str, *, robots: int = 50, per_robot: int = 200) -> dict:
+    """Capacity: ``robots`` clients queue ``per_robot`` states each, then the controller drains them.
+
+    The same bytes reach a bridge ``BridgeServer`` (CURVE, checks, telemetry
+    publish) and a raw ROUTER (recv_multipart only); messages per second of
+    controller wall time while draining a full queue.
+    """
+    from bridge import Agv, BridgeServer, ConnectionState, KeyStore, RobotClient, Topic, connection_message
+
+    keys = KeyStore(keys_dir)
+    serials = [f"R{i:04d}" for i in range(robots)]
+    out = {}
+    for layer in ("bridge", "raw"):
+        cctx = zmq.Context()
+        if layer == "bridge":
+            server = BridgeServer(keys=keys)
+            endpoint = server.endpoint
+        else:
+            sctx = zmq.Context()
+            router = sctx.socket(zmq.ROUTER)
+            router.setsockopt(zmq.RCVHWM, 0)
+            router.bind("tcp://127.0.0.1:*")
+            endpoint = router.getsockopt(zmq.LAST_ENDPOINT).decode()
+        agvs = [Agv(s, cell=(1, 1), map_id="bench") for s in serials]
+        clients = [RobotClient(s, endpoint, context=cctx,
+                               server_public=keys.controller_public() if layer == "bridge" else None,
+                               keys=keys.robot(s) if layer == "bridge" else None) for s in serials]
+        for a, c in zip(agvs, clients):
+            c.send(Topic.CONNECTION, connection_message(a.headers.next(Topic.CONNECTION), ConnectionState.ONLINE))
+        for _ in range(per_robot):
+            for a, c in zip(agvs, clients):
+                c.send(Topic.STATE, a.state())
+        total = robots * (per_robot + 1)
+        time.sleep(2.0)  # let everything reach the controller's receive queue (and the CURVE handshakes finish)
+        got = 0
+        t0, c0 = time.perf_counter(), time.process_time()
+        deadline = time.monotonic() + 60
+        while got < total and time.monotonic() < deadline:
+            if layer == "bridge":
+                got += len(server.poll(100))
+            elif router.poll(100):
+                while True:
+                    try:
+                        router.recv_multipart(zmq.NOBLOCK)
+                        got += 1
+                    except zmq.Again:
+                        break
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        out[layer] = {"messages": got, "per_s": got / wall, "cpu_us_per_message": 1e6 * cpu / got}
+        for c in clients:
+            c.close()
+        cctx.term()
+        if layer == "bridge":
+            server.close()
+        else:
+            router.close(0)
+            sctx.term()
+    # Capacity from CPU per message: wall time here also counts waiting for stragglers under load.
+    out["ratio"] = out["raw"]["cpu_us_per_message"] / out["bridge"]["cpu_us_per_message"]
+    return out
+
+
+def _row(name, robots, sent, received, rtts, cpu_s, wall_s, measured, dropped, reporting) -> dict:
+    return {
+        "layer": name, "robots": robots, "robots_reporting_at_start": reporting, "states_sent": sent, "states_received": received,
+        "lost": sent - received, "rtt_ms_median": 1000 * statistics.median(rtts) if rtts else None,
+        "rtt_ms_p99": 1000 * percentile(rtts, 0.99) if rtts else None, "round_trips": len(rtts),
+        "controller_cpu_pct": 100 * cpu_s / wall_s if wall_s else None,
+        "messages_per_s": measured / wall_s if wall_s else None,
+        "cpu_us_per_message": 1e6 * cpu_s / measured if measured else None,
+        "dropped": dropped,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--robots", type=int, default=1000)
+    ap.add_argument("--seconds", type=float, default=20.0, help="traffic seconds per layer")
+    ap.add_argument("--procs", type=int, default=4, help="robot processes (default 4)")
+    ap.add_argument("--quick", action="store_true", help="100 robots, 8 s per layer")
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "bridge_bench.json"))
+    ap.add_argument("--child", choices=("bridge", "raw"))
+    ap.add_argument("--endpoint")
+    ap.add_argument("--first", type=int, default=0)
+    ap.add_argument("--count", type=int, default=0)
+    ap.add_argument("--keys", default="-")
+    ap.add_argument("--state-bytes", type=int, default=0)
+    ap.add_argument("--total", type=int, default=0)
+    args = ap.parse_args()
+    if args.child:
+        args.mode = args.child
+        robot_child(args)
+        return
+    if args.quick:
+        args.robots, args.seconds = 100, 8.0
+    from bridge import Agv, KeyStore, encode, order_message, Headers, Topic
+
+    state_bytes = len(encode(Agv("R0000", cell=(1, 1), map_id="bench").state()))
+    order_bytes = len(encode(order_message(Headers("R0000").next(Topic.ORDER), order_id="bench-R0000",
+                                           order_update_id=1, path=[(1, 1), (1, 1)], released=2, map_id="bench")))
+    with tempfile.TemporaryDirectory() as tmp:
+        keys = KeyStore(tmp)
+        keys.generate_controller()
+        for i in range(args.robots):
+            keys.generate_robot(f"R{i:04d}")
+        rows = [run_bridge(args.robots, args.procs, args.seconds, tmp),
+                run_raw(args.robots, args.procs, args.seconds, state_bytes, order_bytes)]
+        drain = drain_throughput(tmp, robots=min(50, args.robots))
+    b, r = rows
+    ratio = {"cpu_per_message": b["cpu_us_per_message"] / r["cpu_us_per_message"]
+             if b["cpu_us_per_message"] and r["cpu_us_per_message"] else None}
+    print(f"{args.robots} robots x {STATE_HZ:.0f} Hz state, an order update each per {ORDER_EVERY_S:.0f} s, "
+          f"{args.seconds:.0f} s per layer, {args.procs} robot processes")
+    print(f"{'layer':8} {'up':>5} {'sent':>8} {'recv':>8} {'lost':>5} {'rtt med ms':>10} {'rtt p99 ms':>10} "
+          f"{'ctl CPU %':>9} {'msg/s':>8} {'CPU us/msg':>10}")
+    for row in rows:
+        print(f"{row['layer']:8} {row['robots_reporting_at_start']:5d} {row['states_sent']:8d} {row['states_received']:8d} {row['lost']:5d} "
+              f"{row['rtt_ms_median'] or float('nan'):10.2f} {row['rtt_ms_p99'] or float('nan'):10.2f} "
+              f"{row['controller_cpu_pct'] or float('nan'):9.1f} {row['messages_per_s'] or float('nan'):8.0f} "
+              f"{row['cpu_us_per_message'] or float('nan'):10.1f}")
+    print(f"dropped / expired: {rows[0]['dropped']}")
+    print(f"bridge / raw controller CPU per message at this load: {ratio['cpu_per_message']:.2f}x")
+    print(f"drain throughput ({drain['bridge']['messages']} queued states): bridge {drain['bridge']['per_s']:.0f}/s "
+          f"({drain['bridge']['cpu_us_per_message']:.1f} us CPU each), raw {drain['raw']['per_s']:.0f}/s "
+          f"({drain['raw']['cpu_us_per_message']:.1f} us): bridge capacity = {drain['ratio']:.2f} of raw (by CPU)")
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps({"robots": args.robots, "seconds": args.seconds, "procs": args.procs,
+                                          "state_bytes": state_bytes, "order_bytes": order_bytes,
+                                          "rows": rows, "ratio": ratio, "drain": drain}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""What the controller knows of each robot connection: liveness, incarnation, freshness.
+
+Rules (``docs/protocol.md``, "Liveness and ordering"):
+
+* A robot is ONLINE from its first accepted message and OFFLINE when no
+  message from it has been accepted for ``offline_after_s`` seconds.
+* A ``connection`` ONLINE message whose timestamp is later than the current
+  incarnation's starts a new *incarnation* (the robot restarted): per-topic
+  headerId tracking restarts and the caller resynchronises the robot.
+* Within an incarnation a message is fresh when its headerId is greater than
+  the last accepted one of its topic; anything else (a duplicate, a reordered
+  older message, a message stamped before the incarnation began) is stale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bridge.messages import ConnectionState, Topic
+
+__all__ = ["Peer", "PeerTable", "Verdict", "parse_timestamp"]
+
+
+def parse_timestamp(ts: str) -> float:
+    """UNIX seconds of an ISO-8601 timestamp (``...Z`` or with an offset).
+
+    Raises
+    ------
+    ValueError
+        If ``ts`` is not ISO-8601 with a time zone.
+    """
+    dt = datetime.fromisoformat(ts)
+    if dt.tzinfo is None:
+        raise ValueError(f"timestamp {ts!r} has no time zone")
+    return dt.timestamp()
+
+
+@dataclass
+class Peer:
+    """One robot as the controller sees it."""
+
+    serial: str
+    status: ConnectionState = ConnectionState.OFFLINE
+    last_seen: float = float("-inf")
+    incarnation: float = float("-inf")  #: timestamp (UNIX s) of the ONLINE message that began it
+    incarnations: int = 0
+    last_header: dict[str, int] = field(default_factory=dict)
+    last_state: dict[str, Any] | None = None
+
+
+class Verdict:
+    """What :meth:`PeerTable.accept` decided (string constants)."""
+
+    FRESH = "fresh"
+    NEW_INCARNATION = "new_incarnation"
+    STALE = "stale"
+
+
+class PeerTable:
+    """Liveness and freshness of every robot.
+
+    Parameters
+    ----------
+    offline_after_s:
+        Seconds of silence after which a robot is OFFLINE.
+    """
+
+    def __init__(self, *, offline_after_s: float = 2.0):
+        self.offline_after_s = float(offline_after_s)
+        self.peers: dict[str, Peer] = {}
+
+    def get(self, serial: str) -> Peer:
+        peer = self.peers.get(serial)
+        if peer is None:
+            peer = self.peers[serial] = Peer(serial)
+        return peer
+
+    def accept(self, serial: str, topic: str, msg: dict[str, Any], now: float) -> str:
+        """Classify a decoded message from ``serial``; updates the peer unless it is stale.
+
+        Raises
+        ------
+        ValueError
+            If the message has no parseable timestamp.
+        """
+        peer = self.get(serial)
+        ts = parse_timestamp(msg["timestamp"])
+        hid = msg["headerId"]
+        verdict = Verdict.FRESH
+        if topic == Topic.CONNECTION.value and msg["connectionState"] == ConnectionState.ONLINE.value \
+                and ts > peer.incarnation:
+            peer.incarnation = ts
+            peer.incarnations += 1
+            peer.last_header = {}
+            verdict = Verdict.NEW_INCARNATION
+        elif ts < peer.incarnation or hid <= peer.last_header.get(topic, -1):
+            return Verdict.STALE
+        peer.last_header[topic] = hid
+        peer.last_seen = now
+        if topic == Topic.STATE.value:
+            peer.last_state = msg
+        if topic == Topic.CONNECTION.value and msg["connectionState"] != ConnectionState.ONLINE.value:
+            peer.status = ConnectionState(msg["connectionState"])
+        else:
+            peer.status = ConnectionState.ONLINE
+        return verdict
+
+    def expire(self, now: float) -> list[str]:
+        """Mark robots silent for ``offline_after_s`` OFFLINE; returns the serials that just went."""
+        gone = []
+        for peer in self.peers.values():
+            if peer.status is ConnectionState.ONLINE and now - peer.last_seen > self.offline_after_s:
+                peer.status = ConnectionState.CONNECTIONBROKEN
+                gone.append(peer.serial)
+        return gone
+
+    def online(self) -> list[str]:
+        """Serials currently ONLINE."""
+        return [p.serial for p in self.peers.values() if p.status is ConnectionState.ONLINE]

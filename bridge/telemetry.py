@@ -1,0 +1,182 @@
+"""Floor telemetry: a sequenced PUB stream plus a snapshot socket (the zguide's Clone pattern).
+
+The controller publishes every accepted robot ``state``, ``visualization`` and
+``connection`` (and anything else it chooses) as three frames::
+
+    key       b"<topic>/<serialNumber>"       (SUB filters by prefix)
+    sequence  8-byte big-endian unsigned int, +1 per published message
+    payload   msgpack of the VDA 5050 message
+
+and keeps the latest message per key. A late joiner subscribes first, then
+asks the snapshot ROUTER for the current values (``[b"ICANHAZ?", prefix]``);
+the reply is one ``[key, sequence, payload]`` per stored key matching
+``prefix`` followed by ``[b"KTHXBAI", sequence]`` (the sequence of the last
+message published before the snapshot). The joiner then applies stream
+messages whose sequence is greater than that.
+"""
+
+from __future__ import annotations
+
+import struct
+import time
+from typing import Any
+
+import zmq
+
+from bridge.codec import decode, encode
+
+__all__ = ["TelemetryPublisher", "TelemetrySubscriber", "SNAPSHOT_REQUEST", "SNAPSHOT_END"]
+
+SNAPSHOT_REQUEST = b"ICANHAZ?"
+SNAPSHOT_END = b"KTHXBAI"
+_SEQ = struct.Struct(">Q")
+
+
+class TelemetryPublisher:
+    """The controller's PUB and snapshot ROUTER (both bound by the caller's sockets)."""
+
+    def __init__(self, pub: zmq.Socket, snapshot: zmq.Socket):
+        self.pub = pub
+        self.snapshot = snapshot
+        self.sequence = 0
+        self.latest: dict[bytes, tuple[int, bytes]] = {}
+
+    def publish(self, topic: str, serial: str, msg: dict[str, Any]) -> int:
+        """Publish ``msg`` under ``<topic>/<serial>``; returns its sequence number."""
+        return self.publish_payload(topic, serial, encode(msg))
+
+    def publish_payload(self, topic: str, serial: str, payload: bytes) -> int:
+        """Publish an already msgpack-encoded message; returns its sequence number."""
+        self.sequence += 1
+        key = f"{topic}/{serial}".encode()
+        self.latest[key] = (self.sequence, payload)
+        self.pub.send_multipart([key, _SEQ.pack(self.sequence), payload])
+        return self.sequence
+
+    def serve_snapshot(self) -> int:
+        """Answer every pending snapshot request without blocking; returns how many were answered."""
+        served = 0
+        while True:
+            try:
+                frames = self.snapshot.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                return served
+            if len(frames) != 3 or frames[1] != SNAPSHOT_REQUEST:
+                continue  # malformed request: ignored
+            ident, prefix = frames[0], frames[2]
+            for key, (seq, payload) in sorted(self.latest.items()):
+                if key.startswith(prefix):
+                    self.snapshot.send_multipart([ident, key, _SEQ.pack(seq), payload])
+            self.snapshot.send_multipart([ident, SNAPSHOT_END, _SEQ.pack(self.sequence)])
+            served += 1
+
+
+class TelemetrySubscriber:
+    """A viewer's side: SUB to the stream, snapshot on join, then live updates.
+
+    Parameters
+    ----------
+    context:
+        A ``zmq.Context``.
+    pub_endpoint, snapshot_endpoint:
+        The controller's telemetry endpoints.
+    prefix:
+        Key prefix to follow (``b""`` for everything, ``b"state/"`` for states).
+    curve:
+        ``(server_public, client_public, client_secret)`` Z85 keys, or None for plain TCP.
+    """
+
+    def __init__(self, context: zmq.Context, pub_endpoint: str, snapshot_endpoint: str, *, prefix: bytes = b"",
+                 curve: tuple[bytes, bytes, bytes] | None = None):
+        self.sub = context.socket(zmq.SUB)
+        self.snap = context.socket(zmq.DEALER)
+        for s in (self.sub, self.snap):
+            s.setsockopt(zmq.LINGER, 0)
+            if curve is not None:
+                s.curve_serverkey, s.curve_publickey, s.curve_secretkey = curve
+        self.sub.setsockopt(zmq.SUBSCRIBE, prefix)
+        self.sub.connect(pub_endpoint)
+        self.snap.connect(snapshot_endpoint)
+        self.prefix = prefix
+        self.values: dict[str, dict[str, Any]] = {}
+        self.sequence = 0
+        self.synced = False
+        self.gaps = 0
+        self._early: list[tuple[bytes, int, bytes]] = []
+        self._poller = zmq.Poller()
+        self._poller.register(self.sub, zmq.POLLIN)
+        self._poller.register(self.snap, zmq.POLLIN)
+        self._requested = False
+
+    def request_snapshot(self) -> None:
+        """Ask the controller for the current values (answered through :meth:`poll`)."""
+        self.snap.send_multipart([SNAPSHOT_REQUEST, self.prefix])
+        self._requested = True
+
+    def sync(self, *, timeout_ms: int = 5000) -> int:
+        """Request the snapshot and wait for it; returns its sequence.
+
+        Raises
+        ------
+        TimeoutError
+            If the snapshot is not complete within ``timeout_ms``.
+        """
+        if not self._requested:
+            self.request_snapshot()
+        end = time.monotonic() + timeout_ms / 1000
+        while not self.synced:
+            left = int((end - time.monotonic()) * 1000)
+            if left <= 0:
+                raise TimeoutError("no telemetry snapshot from the controller")
+            self.poll(timeout_ms=min(left, 50))
+        return self.sequence
+
+    def poll(self, *, timeout_ms: int = 0) -> list[tuple[str, int, dict[str, Any]]]:
+        """Take in snapshot replies and stream messages; returns live updates applied, as (key, sequence, msg).
+
+        Before the snapshot is complete, stream messages are held back; once it
+        is, those newer than the snapshot are applied in order.
+        """
+        out: list[tuple[str, int, dict[str, Any]]] = []
+        events = dict(self._poller.poll(timeout_ms))
+        if self.snap in events:
+            while True:
+                try:
+                    frames = self.snap.recv_multipart(zmq.NOBLOCK)
+                except zmq.Again:
+                    break
+                if frames[0] == SNAPSHOT_END:
+                    self.sequence = _SEQ.unpack(frames[1])[0]
+                    self.synced = True
+                    early, self._early = self._early, []
+                    for key, seq, payload in early:
+                        self._apply(key, seq, payload, out)
+                else:
+                    key, seq, payload = frames
+                    self.values[key.decode()] = decode(key.split(b"/", 1)[0], payload)
+        if self.sub in events:
+            while True:
+                try:
+                    key, seq_b, payload = self.sub.recv_multipart(zmq.NOBLOCK)
+                except zmq.Again:
+                    break
+                seq = _SEQ.unpack(seq_b)[0]
+                if not self.synced:
+                    self._early.append((key, seq, payload))
+                else:
+                    self._apply(key, seq, payload, out)
+        return out
+
+    def _apply(self, key: bytes, seq: int, payload: bytes, out: list) -> None:
+        if seq <= self.sequence:
+            return  # already in the snapshot
+        if seq != self.sequence + 1:
+            self.gaps += 1
+        self.sequence = seq
+        msg = decode(key.split(b"/", 1)[0], payload)
+        self.values[key.decode()] = msg
+        out.append((key.decode(), seq, msg))
+
+    def close(self) -> None:
+        self.sub.close(0)
+        self.snap.close(0)

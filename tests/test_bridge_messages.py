@@ -1,0 +1,162 @@
+"""Every message kind robocore produces validates against the VDA 5050 2.1 schema
+after a msgpack round trip and a JSON dump; the codec refuses bad frames."""
+
+import json
+import pathlib
+
+import msgpack
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
+
+from bridge import (
+    Agv, ConnectionState, Headers, ProtocolError, Reason, Topic, action, connection_message, decode, encode,
+    factsheet_message, instant_actions_message, node_id, order_message, parse_node_id, visualization_message,
+)
+
+SCHEMA_DIR = pathlib.Path(__file__).resolve().parents[1] / ".." / ".." / "shared" / "data" / "vda5050"
+if not SCHEMA_DIR.exists():
+    SCHEMA_DIR = pathlib.Path("/work/shared/data/vda5050")
+
+VALIDATORS = {
+    t: Draft202012Validator(json.loads((SCHEMA_DIR / f"{t.value}.schema").read_text()),
+                            format_checker=Draft202012Validator.FORMAT_CHECKER)
+    for t in Topic
+}
+
+
+def roundtrip_valid(topic, msg):
+    """Encode, decode, dump as JSON, validate; return the decoded message."""
+    back = decode(topic.value.encode(), encode(msg))
+    assert back == msg
+    as_json = json.loads(json.dumps(back))
+    errors = sorted(VALIDATORS[topic].iter_errors(as_json), key=str)
+    assert not errors, f"{topic.value}: {errors[0].message} at {list(errors[0].absolute_path)}"
+    return back
+
+
+@st.composite
+def walks(draw, max_len=12):
+    r, c = draw(st.integers(0, 50)), draw(st.integers(0, 50))
+    path = [(r, c)]
+    for step in draw(st.lists(st.sampled_from([(0, 0), (0, 1), (1, 0), (0, -1), (-1, 0)]), max_size=max_len)):
+        r, c = max(0, r + step[0]), max(0, c + step[1])
+        path.append((r, c))
+    return path
+
+
+ids = st.text(alphabet="abcXYZ-_0123456789", min_size=1, max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(path=walks(), data=st.data(), serial=ids, order_id=ids, map_id=ids)
+def test_every_message_kind_validates(path, data, serial, order_id, map_id):
+    released = data.draw(st.integers(1, len(path)))
+    h = Headers(serial)
+    order = order_message(h.next(Topic.ORDER), order_id=order_id, order_update_id=data.draw(st.integers(0, 99)),
+                          path=path, released=released, map_id=map_id)
+    roundtrip_valid(Topic.ORDER, order)
+    kinds = data.draw(st.lists(st.sampled_from(["cancelOrder", "startPause", "stopPause", "initPosition",
+                                                "factsheetRequest", "stateRequest"]), max_size=6))
+    acts = [action(k, f"a{i}", parameters={"lastNodeId": node_id(path[-1])} if k == "initPosition" else None)
+            for i, k in enumerate(kinds)]
+    ia = instant_actions_message(h.next(Topic.INSTANT_ACTIONS), acts)
+    roundtrip_valid(Topic.INSTANT_ACTIONS, ia)
+    for cs in ConnectionState:
+        roundtrip_valid(Topic.CONNECTION, connection_message(h.next(Topic.CONNECTION), cs))
+    roundtrip_valid(Topic.FACTSHEET, factsheet_message(h.next(Topic.FACTSHEET)))
+    roundtrip_valid(Topic.VISUALIZATION, visualization_message(h.next(Topic.VISUALIZATION), x=path[0][1],
+                                                                y=path[0][0], theta=0.0, map_id=map_id))
+    # states of a robot driving the order, with instant actions mixed in
+    agv = Agv(serial, cell=path[0], map_id=map_id)
+    agv.handle_order(order)
+    roundtrip_valid(Topic.STATE, agv.state())
+    for reply_topic, reply in agv.handle_instant_actions(ia):
+        roundtrip_valid(reply_topic, reply)
+    for _ in range(len(path)):
+        agv.step()
+        roundtrip_valid(Topic.STATE, agv.state())
+        roundtrip_valid(Topic.VISUALIZATION, agv.visualization())
+    agv.handle_order({**order, "orderUpdateId": -1 if order["orderUpdateId"] == 0 else 0})
+    roundtrip_valid(Topic.STATE, agv.state())  # with an error in it
+
+
+def test_header_ids_count_per_topic_and_timestamp_is_iso_utc():
+    h = Headers("R1")
+    assert [h.next(Topic.STATE)["headerId"] for _ in range(3)] == [0, 1, 2]
+    assert h.next(Topic.ORDER)["headerId"] == 0
+    hdr = h.next(Topic.STATE, now=1.5)
+    assert hdr["headerId"] == 3 and hdr["timestamp"] == "1970-01-01T00:00:01.500Z"
+    assert hdr["version"] == "2.1.0" and hdr["serialNumber"] == "R1" and hdr["manufacturer"] == "robocore"
+
+
+def test_order_nodes_are_cells_with_even_sequence_and_released_prefix():
+    path = [(2, 3), (2, 4), (2, 4), (3, 4)]
+    msg = order_message(Headers("R").next(Topic.ORDER), order_id="o", order_update_id=0, path=path,
+                        released=2, map_id="small", first_sequence_id=6)
+    assert [n["nodeId"] for n in msg["nodes"]] == ["r2c3", "r2c4", "r2c4", "r3c4"]
+    assert [n["sequenceId"] for n in msg["nodes"]] == [6, 8, 10, 12]
+    assert [e["sequenceId"] for e in msg["edges"]] == [7, 9, 11]
+    assert [n["released"] for n in msg["nodes"]] == [True, True, False, False]
+    assert [e["released"] for e in msg["edges"]] == [True, False, False]
+    assert msg["nodes"][0]["nodePosition"] == {"x": 3.0, "y": 2.0, "mapId": "small"}
+    assert msg["edges"][1]["edgeId"] == "r2c4-r2c4"
+    with pytest.raises(ValueError, match="jumps"):
+        order_message(Headers("R").next(Topic.ORDER), order_id="o", order_update_id=0, path=[(0, 0), (1, 1)],
+                      released=1, map_id="m")
+
+
+@given(r=st.integers(0, 10**6), c=st.integers(0, 10**6))
+def test_node_id_round_trips(r, c):
+    assert parse_node_id(node_id((r, c))) == (r, c)
+
+
+@pytest.mark.parametrize("bad", ["", "r1", "c1r2", "r-1c2", "r1c2x", 12])
+def test_parse_node_id_refuses_other_forms(bad):
+    with pytest.raises(ValueError):
+        parse_node_id(bad)
+
+
+def _state():
+    return Agv("R9", cell=(1, 1), map_id="m").state()
+
+
+@pytest.mark.parametrize("topic,payload,reason", [
+    (b"state", b"\xc1\xc1", Reason.NOT_MSGPACK),
+    (b"state", msgpack.packb([1, 2]), Reason.WRONG_TYPE),
+    (b"teleport", msgpack.packb({}), Reason.UNKNOWN_TOPIC),
+    (b"state", msgpack.packb({k: v for k, v in _state().items() if k != "lastNodeId"}), Reason.MISSING_FIELD),
+    (b"state", msgpack.packb({**_state(), "driving": 1}), Reason.WRONG_TYPE),
+    (b"state", msgpack.packb({**_state(), "headerId": True}), Reason.WRONG_TYPE),
+    (b"state", msgpack.packb({**_state(), "nodeStates": [{"nodeId": "r1c1", "sequenceId": "2", "released": True}]}),
+     Reason.WRONG_TYPE),
+    (b"state", b"\x00" * 2000, Reason.OVERSIZED),
+])
+def test_decode_refuses_bad_frames_with_a_reason(topic, payload, reason):
+    with pytest.raises(ProtocolError) as info:
+        decode(topic, payload, max_bytes=1000)
+    assert info.value.reason is reason
+    assert reason.value in str(info.value)
+
+
+def test_protocol_error_is_an_input_error():
+    from robocore.errors import InputError
+
+    assert issubclass(ProtocolError, InputError)
+
+
+@settings(max_examples=200, deadline=None)
+@given(field=st.sampled_from(sorted(_state())), value=st.one_of(
+    st.none(), st.booleans(), st.integers(-5, 5), st.floats(allow_nan=False), st.text(max_size=3),
+    st.lists(st.integers(0, 3), max_size=2), st.dictionaries(st.text(max_size=2), st.integers(-5, 5), max_size=2)))
+def test_decode_accepts_or_names_the_field_never_crashes(field, value):
+    """The fast type check and the slow, descriptive one agree: a message passes, or a ProtocolError names why."""
+    msg = {**_state(), field: value}
+    try:
+        back = decode(b"state", encode(msg))
+    except ProtocolError as err:
+        assert err.reason in (Reason.WRONG_TYPE, Reason.MISSING_FIELD)
+        assert field in str(err)
+    else:
+        assert back == msg
