@@ -10,7 +10,8 @@ mapping), :mod:`bridge.codec` (msgpack with size limit and type checks),
 :mod:`bridge.controller` (orders, heartbeats and liveness for all robots),
 :mod:`bridge.simrobots` (simulated robot processes),
 :mod:`bridge.lockstep` (simulated time stepped by order releases) and
-:mod:`bridge.telemetry` (sequenced PUB with snapshots).
+:mod:`bridge.telemetry` (sequenced PUB with snapshots) and
+:mod:`bridge.floor` (a simulation's floor frames on that stream).
 The wire format is written down in ``docs/protocol.md``.
 """
 
@@ -51,6 +52,7 @@ from bridge.order_channel import OrderChannel
 from bridge.peers import Peer, PeerTable, Verdict, parse_timestamp
 from bridge.server import ZAP_DOMAIN, BridgeServer, Inbound
 from bridge.simrobots import SimRobots
+from bridge.floor import FloorPublisher
 from bridge.telemetry import SNAPSHOT_END, SNAPSHOT_REQUEST, TelemetryPublisher, TelemetrySubscriber
 from bridge.robot import Agv, OrderOutcome, drive_one_cell
 
@@ -64,5 +66,5 @@ __all__ = [
     "SerialAuthenticator", "RobotClient", "KeyPair", "KeyStore", "valid_serial", "Peer", "PeerTable", "Verdict",
     "parse_timestamp", "ZAP_DOMAIN", "BridgeServer", "Inbound", "SNAPSHOT_END", "SNAPSHOT_REQUEST",
     "TelemetryPublisher", "TelemetrySubscriber", "BridgeController", "PumpResult", "RobotGone", "SimRobots",
-    "LockstepDriver", "LockstepResult",
+    "LockstepDriver", "LockstepResult", "FloorPublisher",
 ]

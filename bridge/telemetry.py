@@ -13,6 +13,10 @@ the reply is one ``[key, sequence, payload]`` per stored key matching
 ``prefix`` followed by ``[b"KTHXBAI", sequence]`` (the sequence of the last
 message published before the snapshot). The joiner then applies stream
 messages whose sequence is greater than that.
+
+Besides VDA 5050 topics, the stream may carry ``floor/<run>`` and
+``layout/<run>`` keys from a simulation's :class:`bridge.floor.FloorPublisher`;
+:class:`TelemetrySubscriber` decodes those with :mod:`bridge.floor`.
 """
 
 from __future__ import annotations
@@ -69,6 +73,19 @@ class TelemetryPublisher:
                     self.snapshot.send_multipart([ident, key, _SEQ.pack(seq), payload])
             self.snapshot.send_multipart([ident, SNAPSHOT_END, _SEQ.pack(self.sequence)])
             served += 1
+
+
+def _decode(topic: bytes, payload: bytes) -> dict[str, Any]:
+    """A VDA 5050 message through :func:`bridge.codec.decode`, or a floor/layout message (:mod:`bridge.floor`)."""
+    if topic == b"floor":
+        from bridge.floor import decode_floor
+
+        return decode_floor(payload)
+    if topic == b"layout":
+        from bridge.floor import decode_layout
+
+        return decode_layout(payload)
+    return decode(topic, payload)
 
 
 class TelemetrySubscriber:
@@ -153,7 +170,7 @@ class TelemetrySubscriber:
                         self._apply(key, seq, payload, out)
                 else:
                     key, seq, payload = frames
-                    self.values[key.decode()] = decode(key.split(b"/", 1)[0], payload)
+                    self.values[key.decode()] = _decode(key.split(b"/", 1)[0], payload)
         if self.sub in events:
             while True:
                 try:
@@ -173,7 +190,7 @@ class TelemetrySubscriber:
         if seq != self.sequence + 1:
             self.gaps += 1
         self.sequence = seq
-        msg = decode(key.split(b"/", 1)[0], payload)
+        msg = _decode(key.split(b"/", 1)[0], payload)
         self.values[key.decode()] = msg
         out.append((key.decode(), seq, msg))
 

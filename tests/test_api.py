@@ -40,7 +40,7 @@ EXPECTED = {
         "SerialAuthenticator", "RobotClient", "KeyPair", "KeyStore", "valid_serial", "Peer", "PeerTable", "Verdict",
         "parse_timestamp", "ZAP_DOMAIN", "BridgeServer", "Inbound", "SNAPSHOT_END", "SNAPSHOT_REQUEST",
         "TelemetryPublisher", "TelemetrySubscriber", "BridgeController", "PumpResult", "RobotGone", "SimRobots",
-        "LockstepDriver", "LockstepResult",
+        "LockstepDriver", "LockstepResult", "FloorPublisher",
     },
     "maps": {
         "LorrProblem", "ScenRow", "WarehouseSpec", "bundled_layouts", "check_scen", "generate_warehouse", "load_layout",
@@ -55,7 +55,7 @@ EXPECTED = {
     "viz": {
         "Camera", "Frame", "FrameSource", "LiveSource", "PushSource", "RecordedSource", "ReplaySource",
         "RunRecording", "Viewer", "fit_cell_px", "load_run", "render_frames", "render_layout", "render_snapshot",
-        "render_surface", "snapshot_cell_px",
+        "render_surface", "snapshot_cell_px", "TelemetrySource",
     },
 }
 

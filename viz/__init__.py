@@ -6,7 +6,8 @@
 * :class:`Frame` -- the floor at one step (what every source yields).
 * :class:`FrameSource`, :class:`RecordedSource`, :class:`LiveSource` -- where
   frames come from; :class:`ReplaySource` replays a run folder,
-  :class:`PushSource` takes frames pushed by a producer thread.
+  :class:`PushSource` takes frames pushed by a producer thread,
+  :class:`TelemetrySource` follows ``robocore run --publish`` over the bridge.
 * :class:`Viewer` -- the window: ``Viewer.run(source)`` or ``Viewer.show(frame)``
   per tick from an in-process simulation.
 * :func:`render_snapshot`, :func:`render_layout`, :func:`render_frames` -- PNGs
@@ -15,6 +16,7 @@
 
 from viz.camera import Camera, fit_cell_px
 from viz.frame import Frame
+from viz.live import TelemetrySource
 from viz.push import PushSource
 from viz.replay import ReplaySource, RunRecording, load_run
 from viz.snapshot import render_frames, render_layout, render_snapshot, render_surface, snapshot_cell_px
@@ -38,4 +40,5 @@ __all__ = [
     "render_snapshot",
     "render_surface",
     "snapshot_cell_px",
+    "TelemetrySource",
 ]

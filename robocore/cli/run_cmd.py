@@ -87,6 +87,13 @@ def register(sub) -> None:
                    help="watch the floor live in a window (space pause, +/- speed, q quit: the run stops there)")
     p.add_argument("--view-speed", type=float, default=10.0,
                    help="with --view: floor seconds shown per wall second (default 10; 0 = as fast as it runs)")
+    p.add_argument("--publish", metavar="tcp://HOST:PORT", default=None,
+                   help="publish the floor every step on a telemetry PUB at PORT with snapshots on PORT+1, "
+                        "for 'robocore view --connect' (PORT 0 or *: free ports, printed on stderr)")
+    p.add_argument("--publish-every", type=_positive_int, default=1, metavar="K",
+                   help="with --publish: publish every K-th step (default 1)")
+    p.add_argument("--publish-speed", type=float, default=0.0, metavar="S",
+                   help="with --publish: pace the run to S floor seconds per wall second (default 0: as fast as it runs)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object on stdout")
     p.set_defaults(handler=_run)
@@ -124,6 +131,10 @@ def _run(args: argparse.Namespace) -> int:
         def on_step(ctl):
             return viewer.show(live_frame(ctl))
 
+    publisher = None
+    if args.publish is not None:
+        on_step, publisher = _publishing(args, layout, on_step)
+
     try:
         with Progress(int(round(spec.hours * 3600)), desc="shift", enabled=not args.quiet and not args.json) as bar:
             result = run_shift(spec, layout=layout, out=out, db=args.db, progress=bar,
@@ -131,6 +142,8 @@ def _run(args: argparse.Namespace) -> int:
     finally:
         if viewer is not None:
             viewer.close()
+        if publisher is not None:
+            publisher.close()
     result.close()
     report = dict(result.report)
     report["out"] = str(out)
@@ -140,6 +153,32 @@ def _run(args: argparse.Namespace) -> int:
         print_kpis(report)
         print(f"run folder: {out}")
     return 0 if report["collisions"] == 0 else 1
+
+
+def _publishing(args: argparse.Namespace, layout, inner):
+    """``on_step`` that publishes the floor (bridge.floor.FloorPublisher), then calls ``inner`` (the window)."""
+    import time
+
+    from bridge.floor import FloorPublisher
+    from fleet.shift import live_frame
+    from robocore.errors import InputError
+
+    if not args.publish_speed >= 0:
+        raise InputError(f"--publish-speed must be >= 0, got {args.publish_speed}")
+    pub = FloorPublisher(args.publish, layout, every=args.publish_every)
+    print(f"robocore run: publishing the floor on {pub.endpoint} (snapshots on port {pub.port + 1}); "
+          f"watch with: robocore view --connect {pub.endpoint}", file=sys.stderr, flush=True)
+    start = time.perf_counter()
+
+    def on_step(ctl):
+        pub.step(lambda: live_frame(ctl))
+        if args.publish_speed > 0:
+            wait = start + ctl.step_no / args.publish_speed - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+        return inner(ctl) if inner is not None else None
+
+    return on_step, pub
 
 
 def print_kpis(r: dict, file=None) -> None:

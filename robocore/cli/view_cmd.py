@@ -26,7 +26,15 @@ def register(sub) -> None:
                     "Window keys: space pause, '.' step, ',' step back, +/- speed, f fit, p paths, arrows pan, "
                     "PageUp/PageDown or wheel zoom, Home/End first/last step, h help, q/Esc quit.",
     )
-    p.add_argument("run_dir", metavar="RUN_DIR", help="a run folder written by 'robocore run'")
+    p.add_argument("run_dir", metavar="RUN_DIR", nargs="?", help="a run folder written by 'robocore run'")
+    p.add_argument("--connect", metavar="tcp://HOST:PORT", default=None,
+                   help="live: follow 'robocore run --publish' (telemetry PUB on PORT, snapshots on PORT+1) "
+                        "instead of a run folder")
+    p.add_argument("--after", type=int, metavar="N", default=None,
+                   help="with --connect: --snapshot after N live frames (default 0: the first frame), "
+                        "--frames writes N frames (default 100)")
+    p.add_argument("--timeout", type=float, default=5.0, metavar="S",
+                   help="with --connect: give up (exit 2) when no snapshot or frame comes for S seconds (default 5)")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--snapshot", metavar="OUT.png", help="write one PNG of --step (default: the last step) and exit")
     mode.add_argument("--frames", metavar="DIR", help="write PNG frames frame_<step>.png into DIR and exit")
@@ -75,6 +83,12 @@ def _map_render(args: argparse.Namespace) -> int:
 
 
 def _view(args: argparse.Namespace) -> int:
+    if args.connect is not None:
+        return _view_live(args)
+    if args.run_dir is None:
+        raise InputError("give a RUN_DIR, or --connect tcp://HOST:PORT for a live floor")
+    if args.after is not None:
+        raise InputError("--after needs --connect")
     headless = args.snapshot is not None or args.frames is not None
     if args.every is not None and args.frames is None:
         raise InputError("--every needs --frames")
@@ -133,3 +147,92 @@ def _view(args: argparse.Namespace) -> int:
     finally:
         viewer.close()
     return 0
+
+
+def _view_live(args: argparse.Namespace) -> int:
+    """``robocore view --connect``: a live floor from ``robocore run --publish``."""
+    headless = args.snapshot is not None or args.frames is not None
+    if args.run_dir is not None:
+        raise InputError("give either RUN_DIR or --connect, not both")
+    for flag, value in (("--step", args.step), ("--every", args.every)):
+        if value is not None:
+            raise InputError(f"{flag} does not apply to --connect (live frames come as they are published)")
+    if args.cell_px is not None and not headless:
+        raise InputError("--cell-px applies to --snapshot/--frames; in the window, zoom with the wheel")
+    if args.json and not headless:
+        raise InputError("--json needs --snapshot or --frames")
+    if args.after is not None and args.after < 0:
+        raise InputError(f"--after must be >= 0, got {args.after}")
+    if not args.timeout > 0:
+        raise InputError(f"--timeout must be positive, got {args.timeout}")
+    if headless:
+        from viz.sdl import use_headless_drivers
+
+        use_headless_drivers()
+    from robocore.cli._common import emit_json
+    from viz.live import TelemetrySource
+
+    source = TelemetrySource(args.connect)
+    try:
+        if not args.json:
+            _say(f"connecting to {source.endpoint} ...")
+        source.connect(timeout_s=args.timeout)
+        if not headless:
+            from viz.viewer import Viewer
+
+            viewer = Viewer(source.layout, title=source.title, speed=None, paths=args.paths)
+            try:
+                viewer.run(source)
+            finally:
+                viewer.close()
+            return 0
+        want = (0 if args.snapshot is not None else 100) if args.after is None else args.after
+        frames = []
+
+        def take():
+            got = source.wait(timeout_s=args.timeout)
+            if got is None:
+                raise InputError(f"no floor frame from {source.endpoint} for {args.timeout:g} s "
+                                 f"(publisher finished or stopped)")
+            return got
+
+        if args.snapshot is not None:
+            from viz.snapshot import render_snapshot, snapshot_cell_px
+
+            frame = take()
+            for _ in range(want):
+                frame = take()
+            w, h = render_snapshot(source.layout, frame, args.snapshot, cell_px=args.cell_px, paths=args.paths)
+            k = args.cell_px if args.cell_px is not None else snapshot_cell_px(source.layout)
+            summary = {"snapshot": str(args.snapshot), "step": frame.step, "width": w, "height": h, "cell_px": k,
+                       "frames": source.received, "skipped": source.skipped, "gaps": source.gaps,
+                       "restarts": source.restarts}
+            if args.json:
+                emit_json(summary)
+            else:
+                _say(f"wrote {args.snapshot} (live step {frame.step}, {w} x {h} px; {source.received} frames "
+                     f"received, {source.skipped} skipped, {source.gaps} gaps)")
+            return 0
+        from pathlib import Path
+
+        from viz.snapshot import render_snapshot
+
+        out = Path(args.frames)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise InputError(f"cannot create frames folder: {err.strerror}", source=str(out)) from None
+        for _ in range(want):
+            frame = take()  # source.layout follows a publisher restarted on another floor
+            path = out / f"frame_{len(frames):06d}_step{frame.step}.png"
+            render_snapshot(source.layout, frame, path, cell_px=args.cell_px, paths=args.paths)
+            frames.append(path)
+        if args.json:
+            emit_json({"frames": str(out), "count": len(frames), "first": str(frames[0]) if frames else None,
+                       "last": str(frames[-1]) if frames else None, "skipped": source.skipped,
+                       "gaps": source.gaps, "restarts": source.restarts})
+        else:
+            _say(f"wrote {len(frames)} live frames to {out} ({source.skipped} skipped, {source.gaps} gaps)")
+        return 0
+    finally:
+        source.close()
