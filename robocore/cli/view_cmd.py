@@ -1,4 +1,4 @@
-"""``robocore view`` (replay a run folder, in a window or as PNGs) and
+"""``robocore view`` (replay a run folder, or follow a live floor with ``--connect``, in a window or as PNGs) and
 ``robocore map render`` (a layout as a PNG).
 
 pygame is imported only inside the handlers; with ``--snapshot``/``--frames``
@@ -20,9 +20,10 @@ __all__ = ["register", "register_map_render"]
 def register(sub) -> None:
     p = sub.add_parser(
         "view",
-        help="watch a recorded run in a window, or render it headless to PNG",
+        help="watch a recorded run or a live floor in a window, or render it headless to PNG",
         description="Replay a run folder (layout.json, trajectory.npz, report.json) in a window with a time "
-                    "slider, or write a PNG snapshot (--snapshot) or PNG frames (--frames) without a display. "
+                    "slider, or follow a live floor from 'robocore run --publish' (--connect tcp://HOST:PORT), "
+                    "or write a PNG snapshot (--snapshot) or PNG frames (--frames) without a display. "
                     "Window keys: space pause, '.' step, ',' step back, +/- speed, f fit, p paths, arrows pan, "
                     "PageUp/PageDown or wheel zoom, Home/End first/last step, h help, q/Esc quit.",
     )
