@@ -289,3 +289,28 @@ def test_view_connect_bad_input_is_one_line_exit_2(tmp_path, argv, message):
                                                         "PYTHONPATH": str(__import__("pathlib").Path(__file__).parents[1])})
     assert res.returncode == 2
     assert message in res.stderr and "Traceback" not in res.stderr
+
+
+def test_run_publish_bad_endpoint_is_one_line_exit_2(tmp_path):
+    res = subprocess.run([sys.executable, "-m", "robocore", "run", "--layout", "small", "--robots", "2", "--hours",
+                          "0.01", "--out", str(tmp_path / "r"), "--quiet", "--publish", "nope"],
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2 and "bad endpoint 'nope'" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_cli_connect_frames(tmp_path):
+    lay = small_layout()
+    with FloorPublisher("tcp://127.0.0.1:0", lay) as pub:
+        pump = _Pump(pub, period=0.01)
+        try:
+            res = subprocess.run([sys.executable, "-m", "robocore", "view", "--connect", pub.endpoint, "--frames",
+                                  str(tmp_path / "fr"), "--after", "4", "--json"],
+                                 capture_output=True, text=True, timeout=60)
+        finally:
+            pump.close()
+    assert res.returncode == 0, res.stderr
+    import json
+
+    summary = json.loads(res.stdout)
+    files = sorted((tmp_path / "fr").glob("frame_*.png"))
+    assert summary["count"] == 4 and len(files) == 4 and summary["gaps"] == 0
