@@ -314,3 +314,43 @@ def test_cli_connect_frames(tmp_path):
     summary = json.loads(res.stdout)
     files = sorted((tmp_path / "fr").glob("frame_*.png"))
     assert summary["count"] == 4 and len(files) == 4 and summary["gaps"] == 0
+
+
+def test_window_follows_a_restart_on_another_layout():
+    """The live window (dummy driver) draws the robots, then switches floors when the publisher comes back on
+    a different layout."""
+    from viz.viewer import Viewer
+
+    lay_a, lay_b = small_layout(), small_layout(rows=12, cols=24)
+    pub = FloorPublisher("tcp://127.0.0.1:0", lay_a)
+    endpoint = pub.endpoint
+    pump = _Pump(pub)
+    src = TelemetrySource(endpoint, stale_s=0.3, retry_s=0.3)
+    v = Viewer(lay_a, size=(640, 480), speed=None, fps=1000)
+    try:
+        src.connect(timeout_s=5)
+        deadline = time.monotonic() + 10
+        while v.frame is None or v.frame.hud.get("link") != "live":
+            v.run(src, max_frames=1)
+            assert time.monotonic() < deadline
+        k = v.camera.cell_px
+        import pygame
+
+        r, c = (int(x) for x in v.frame.positions[0])
+        x, y = v.camera.cell_origin(r, c)
+        assert tuple(pygame.display.get_surface().get_at((x + k // 2, y + k // 2)))[:3] == \
+            tuple(int(x) for x in STATE_COLOURS[int(v.frame.states[0])])
+        pump.close()
+        pub.close()
+        pub = FloorPublisher(endpoint, lay_b)
+        pump = _Pump(pub, start=700)
+        deadline = time.monotonic() + 10
+        while v.frame is None or v.frame.step < 700:
+            v.run(src, max_frames=1)
+            assert time.monotonic() < deadline
+        assert v.layout is src.layout and (v.layout.rows, v.layout.cols) == (12, 24) and src.restarts == 1
+    finally:
+        pump.close()
+        pub.close()
+        src.close()
+        v.close()

@@ -186,6 +186,23 @@ class Viewer:
         """Save what the window shows now as a PNG."""
         load_pygame().image.save(self._screen, str(path))
 
+    def set_layout(self, layout: Layout) -> None:
+        """Show another floor from now on (a live publisher restarted on a different layout).
+
+        Rebuilds the static layer, forgets the frame and the followed agent, and
+        fits the new floor to the window.
+        """
+        if layout is self.layout:
+            return
+        self.layout = layout
+        self.renderer = FloorRenderer(layout)
+        self.frame = None
+        self.follow = None
+        self.camera = None
+        if self._open_flag and not self._closed:
+            self._on_resize(*self._screen.get_size())
+            self.camera.fit()
+
     def _on_resize(self, w: int, h: int) -> None:
         pygame = load_pygame()
         view_h = h - (_SLIDER_H if self._recorded is not None else 0)
@@ -290,6 +307,8 @@ class Viewer:
                 self.report = dict(source.report)
             elif isinstance(source, LiveSource):
                 got = source.poll()
+                if source.layout is not self.layout:  # e.g. a publisher restarted on another floor
+                    self.set_layout(source.layout)
                 if got is not None and (not self.paused or self._step_request > 0 or self.frame is None):
                     self.frame = got
                     self._step_request = max(0, self._step_request - 1)
