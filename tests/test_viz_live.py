@@ -354,3 +354,40 @@ def test_window_follows_a_restart_on_another_layout():
         pub.close()
         src.close()
         v.close()
+
+
+def test_a_telemetry_stream_without_floor_is_nobody_publishing():
+    """A controller's telemetry (VDA 5050 keys only, no layout) is not taken for a floor publisher."""
+    import zmq
+
+    from bridge.telemetry import TelemetryPublisher
+
+    ctx = zmq.Context()
+    pub, snap = ctx.socket(zmq.PUB), ctx.socket(zmq.ROUTER)
+    pub.bind("tcp://127.0.0.1:*")
+    port = int(pub.getsockopt(zmq.LAST_ENDPOINT).decode().rsplit(":", 1)[1])
+    try:
+        snap.bind(f"tcp://127.0.0.1:{port + 1}")
+    except zmq.ZMQError:
+        pytest.skip("port + 1 in use")
+    tele = TelemetryPublisher(pub, snap)
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            tele.serve_snapshot()
+            time.sleep(0.005)
+
+    th = threading.Thread(target=serve, daemon=True)
+    th.start()
+    src = TelemetrySource(f"tcp://127.0.0.1:{port}", retry_s=0.1)
+    try:
+        with pytest.raises(InputError, match="nobody is publishing floor telemetry"):
+            src.connect(timeout_s=0.6)
+    finally:
+        stop.set()
+        th.join(5)
+        src.close()
+        pub.close(0)
+        snap.close(0)
+        ctx.term()

@@ -68,6 +68,7 @@ class TelemetrySource(LiveSource):
         self._latest: Frame | None = None
         self._last_rx = time.monotonic()
         self._asked_at = 0.0
+        self._retry_at = 0.0
         self._announce = False
         self._closed = False
         self._subscribe()
@@ -132,7 +133,7 @@ class TelemetrySource(LiveSource):
         values = self._sub.values
         layouts = [v for k, v in values.items() if k.startswith("layout/")]
         if not layouts:  # a snapshot without a layout: not a floor publisher (yet); ask again later
-            self._asked_at = -1e9
+            self._retry_at = time.monotonic() + self.retry_s
             return None
         lay = layouts[-1]
         if self.run is not None and lay["run"] != self.run:
@@ -154,6 +155,9 @@ class TelemetrySource(LiveSource):
         from bridge.floor import floor_to_frame
 
         now = time.monotonic()
+        if self._retry_at and now >= self._retry_at:
+            self._retry_at = 0.0
+            self._subscribe()
         sub = self._sub
         was_synced = sub.synced
         before = sub.sequence
