@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from robocore.errors import InputError
+from robocore.textfile import read_text
 from robocore.grid import CellKind, Coord, Grid
 from robocore.layout import Layout, Location, Slot, Zone
 
@@ -280,14 +281,7 @@ def read_layout_json(path) -> Layout:
     the legend, a malformed cell or id, or a layout that fails validation.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("file not found", source=str(path)) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, not a layout file", source=str(path)) from None
-    except UnicodeDecodeError:
-        raise InputError("not a text file", source=str(path)) from None
+    text = read_text(path, what="a layout file")
     return parse_layout_json(text, source=str(path), default_name=path.stem)
 
 

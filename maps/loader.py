@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 
 from robocore.errors import InputError
+from robocore.textfile import read_text
 from robocore.layout import Layout
 
 __all__ = ["load_layout", "save_layout", "bundled_layouts", "bundled_path", "layout_from_problem", "is_bundled_name"]
@@ -35,14 +36,7 @@ def bundled_path(name: str) -> Path:
 
 
 def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("file not found", source=str(path)) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, not a map or layout file", source=str(path)) from None
-    except UnicodeDecodeError:
-        raise InputError("not a text file", source=str(path)) from None
+    return read_text(path, what="a map or layout file")
 
 
 def _load_json_file(path: Path) -> Layout:

@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from robocore.errors import InputError
+from robocore.textfile import read_text
 from robocore.grid import Grid
 
 __all__ = ["LorrProblem", "load_problem", "save_problem", "read_agents", "read_tasks", "is_lorr_problem",
@@ -145,14 +146,7 @@ class LorrProblem:
 
 # ------------------------------------------------------------------ reading
 def _read_text(path: Path, what: str) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{what} not found", source=str(path)) from None
-    except IsADirectoryError:
-        raise InputError(f"is a directory, not {what}", source=str(path)) from None
-    except UnicodeDecodeError:
-        raise InputError("not a text file", source=str(path)) from None
+    return read_text(path, what=what, missing=f"{what} not found")
 
 
 def _body(text: str, source: str, what: str) -> tuple[int, list[tuple[int, str]]]:

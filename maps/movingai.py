@@ -42,6 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from robocore.errors import InputError
+from robocore.textfile import read_text
 from robocore.grid import CellKind, Grid
 
 __all__ = ["read_map", "parse_map", "write_map", "format_map", "FREE_CHARS", "BLOCKED_CHARS", "MAP_CHARS"]
@@ -73,16 +74,7 @@ def read_map(path) -> Grid:
     Raises :class:`~robocore.errors.InputError` naming the file and line on a
     missing file, bad header, ragged row or unknown character.
     """
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("file not found", source=str(path)) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, not a map file", source=str(path)) from None
-    except UnicodeDecodeError:
-        raise InputError("not a text file", source=str(path)) from None
-    return parse_map(text, source=str(path))
+    return parse_map(read_text(path, what="a map file"), source=str(path))
 
 
 def parse_map(text: str, *, source: str = "<map>") -> Grid:
@@ -188,16 +180,7 @@ def read_scen(path) -> list[ScenRow]:
     """Read a MovingAI ``.scen`` file (``version 1`` header, tab-separated
     ``bucket map width height start_x start_y goal_x goal_y optimal``; x is the
     column, y the row)."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("file not found", source=str(path)) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, not a scenario file", source=str(path)) from None
-    except UnicodeDecodeError:
-        raise InputError("not a text file", source=str(path)) from None
-    return parse_scen(text, source=str(path))
+    return parse_scen(read_text(path, what="a scenario file"), source=str(path))
 
 
 def parse_scen(text: str, *, source: str = "<scen>") -> list[ScenRow]:

@@ -243,7 +243,12 @@ def stock_layout(ledger: "Ledger", warehouse_id: str, layout: "Layout", skus: Se
         qty = int(rng.integers(1, min(cap, max_qty) + 1))
         chosen[int(si)] = (sku, qty)
     rows = [(slots[i].id, sku, qty) for i, (sku, qty) in sorted(chosen.items())]
-    ledger.load(skus=sku_values, locations=[(warehouse_id, s) for s in slots],
+    if slot_order is None:
+        locations = [(warehouse_id, s) for s in slots]
+    else:
+        rank = {sid: k for k, sid in enumerate(slot_order)}
+        locations = [(warehouse_id, s, rank.get(s.id)) for s in slots]
+    ledger.load(skus=sku_values, locations=locations,
                 stock=[(warehouse_id, slot, sku, qty) for slot, sku, qty in rows], at=at)
     return rows
 

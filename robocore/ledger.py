@@ -44,7 +44,10 @@ __all__ = ["Ledger", "CROSS_REGION_COST", "SCHEMA_VERSION", "InvariantError"]
 #: Added to a warehouse's ``cost`` when it ships to an address in another region.
 CROSS_REGION_COST: float = 5.0
 #: ``PRAGMA user_version`` of a ledger written by this module.
-SCHEMA_VERSION: int = 1
+SCHEMA_VERSION: int = 2
+
+#: Pick rank of a location that has none: after every ranked one.
+_NO_RANK = 1 << 62
 
 _CHUNK = 50_000  # rows per executemany batch in bulk loads
 #: WAL pages (4 KiB) between automatic checkpoints. SQLite's default, 1,000, puts a
@@ -305,18 +308,22 @@ class Ledger:
             nonlocal n
             for i, item in enumerate(locations, 1):
                 wh, slot = item[0], item[1]
+                rank = item[2] if len(item) > 2 else None
                 cap = getattr(slot, "capacity", None)
                 slot_id = getattr(slot, "id", slot)
                 if wh not in known_wh:
                     raise InputError(f"location row {i}: unknown warehouse {wh!r}")
                 if not isinstance(slot_id, str) or not slot_id:
                     raise InputError(f"location row {i}: slot must be a non-empty string, got {slot_id!r}")
+                if rank is not None and (not isinstance(rank, int) or isinstance(rank, bool)):
+                    raise InputError(f"location row {i}: pick rank must be an integer, got {rank!r}")
                 n += 1
-                yield (wh, slot_id, cap)
+                yield (wh, slot_id, cap, rank)
 
-        db.executemany("INSERT INTO locations (warehouse, slot, capacity) VALUES (?, ?, ?) "
+        db.executemany("INSERT INTO locations (warehouse, slot, capacity, pick_rank) VALUES (?, ?, ?, ?) "
                        "ON CONFLICT (warehouse, slot) DO UPDATE SET capacity = "
-                       "COALESCE(excluded.capacity, locations.capacity)", rows())
+                       "COALESCE(excluded.capacity, locations.capacity), "
+                       "pick_rank = COALESCE(excluded.pick_rank, locations.pick_rank)", rows())
         return n
 
     @staticmethod
@@ -574,10 +581,11 @@ class Ledger:
         avail: dict[str, dict[str, list[list]]] = {}
         for sku in {s for s, _ in need.values()}:
             per: dict[str, list[list]] = {}
-            for wid, slot, a in db.execute(
-                    "SELECT warehouse, slot, on_hand - reserved FROM stock WHERE sku = ? AND on_hand > reserved",
-                    (sku,)):
-                per.setdefault(wid, []).append([a, slot])
+            for wid, slot, a, rank in db.execute(
+                    "SELECT s.warehouse, s.slot, s.on_hand - s.reserved, l.pick_rank FROM stock s "
+                    "JOIN locations l ON l.warehouse = s.warehouse AND l.slot = s.slot "
+                    "WHERE s.sku = ? AND s.on_hand > s.reserved", (sku,)):
+                per.setdefault(wid, []).append([a, slot, _NO_RANK if rank is None else rank])
             avail[sku] = per
         plan: list[tuple[int, str, str, str, int]] = []  # line_no, sku, warehouse, slot, qty
         if need:
@@ -586,7 +594,7 @@ class Ledger:
                 totals[sku] = totals.get(sku, 0) + q
             single = None
             for _, _, wid in whs:
-                if all(sum(a for a, _ in avail[s].get(wid, ())) >= q for s, q in totals.items()):
+                if all(sum(e[0] for e in avail[s].get(wid, ())) >= q for s, q in totals.items()):
                     single = wid
                     break
             if single is not None:
@@ -600,7 +608,9 @@ class Ledger:
                 sku = need[ln][0]
                 for wid in order_whs:
                     slots = avail[sku].get(wid, [])
-                    slots.sort(key=lambda x: (-x[0], x[1]))  # most available now first (lines may share a SKU)
+                    # best pick rank first (slots without one last), then most available now
+                    # (lines may share a SKU), then slot id
+                    slots.sort(key=lambda x: (x[2], -x[0], x[1]))
                     for entry in slots:
                         if left[ln] == 0:
                             break

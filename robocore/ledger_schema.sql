@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS locations (
     warehouse TEXT NOT NULL REFERENCES warehouses (id),
     slot      TEXT NOT NULL,
     capacity  INTEGER,                  -- NULL: unlimited
+    pick_rank INTEGER,                  -- allocation prefers lower ranks (nearest the pack stations first), NULL = none
     PRIMARY KEY (warehouse, slot)
 ) WITHOUT ROWID;
 

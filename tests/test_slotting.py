@@ -83,3 +83,27 @@ def test_stock_layout_by_velocity_puts_fast_movers_nearest_the_stations():
         with pytest.raises(Exception, match="unknown slot 'nope'"):
             stock_layout(led, "WH-1", layout, skus, slot_order=["nope"])
         led.check_invariants()
+
+
+def test_allocation_draws_from_the_best_ranked_slot_first():
+    from robocore import Address, Ledger, Order, OrderLine, Warehouse
+
+    sku = demo_sku = None
+    from robocore import demo_catalog
+
+    demo_sku = demo_catalog(1, seed=4)[0]
+    sku = demo_sku.id
+    with Ledger() as led:
+        led.add_warehouse(Warehouse("WH-1", "north"))
+        led.add_skus([demo_sku])
+        # rank 0 = nearest; it holds less than the far slot
+        led.load(locations=[("WH-1", "NEAR", 0), ("WH-1", "FAR", 5), ("WH-1", "PLAIN")])
+        led.receive_many([("WH-1", "NEAR", sku, 3), ("WH-1", "FAR", sku, 50), ("WH-1", "PLAIN", sku, 80)])
+        r1 = led.submit(Order("A", "c", Address(region="north"), (OrderLine(sku, 2),)), confirm=True)
+        assert [(r.slot, r.qty) for r in r1.reservations] == [("NEAR", 2)]
+        r2 = led.submit(Order("B", "c", Address(region="north"), (OrderLine(sku, 4),)), confirm=True)
+        assert [(r.slot, r.qty) for r in r2.reservations] == [("NEAR", 1), ("FAR", 3)]
+        led.check_invariants()
+        with pytest.raises(Exception, match="pick rank must be an integer"):
+            led.load(locations=[("WH-1", "X", "first")])
+        led.check_invariants()

@@ -116,7 +116,7 @@ def _bench(args: argparse.Namespace) -> int:
     from robocore.cli._common import emit_json
 
     base = ShiftSpec(hours=args.hours, orders=args.orders, seed=args.seed, policy=args.policy, fault_rate=args.fault_rate,
-                     rate_per_hour=args.rate)
+                     rate_per_hour=args.rate, slotting=args.slotting)
     out = args.out or os.path.join("runs", "bench-" + _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%d-%H%M%S"))
     os.makedirs(out, exist_ok=True)
     total = len(args.layouts) * len(args.robots)
@@ -133,7 +133,7 @@ def _bench(args: argparse.Namespace) -> int:
         w = csv.DictWriter(fh, fieldnames=COLUMNS)
         w.writeheader()
         w.writerows(rows)
-    result = {"hours": args.hours, "seed": args.seed, "policy": args.policy, "humans": args.humans,
+    result = {"hours": args.hours, "seed": args.seed, "policy": args.policy, "slotting": args.slotting, "humans": args.humans,
               "orders_per_hour": args.rate, "runs": rows,
               "out": out}
     with open(os.path.join(out, "bench.json"), "w") as fh:

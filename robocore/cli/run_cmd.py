@@ -66,6 +66,8 @@ def add_shift_options(p) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of everything random (default 0)")
     p.add_argument("--policy", choices=("batch", "single"), default="batch",
                    help="batch: batched, routed tours (default); single: pick-by-order with S-shape routes")
+    p.add_argument("--slotting", choices=("random", "velocity"), default="random",
+                   help="random: SKUs on random slots (default); velocity: fast movers nearest the pack stations")
     p.add_argument("--fault-rate", type=_rate, default=2e-6, help="robot fault probability per working step (default 2e-6)")
     p.add_argument("--rate", type=_order_rate, default=None,
                    help="order arrivals per hour (default: sized to the fleet, about 12.5 per robot and 9 per human)")
@@ -109,7 +111,7 @@ def _run(args: argparse.Namespace) -> int:
 
     spec = ShiftSpec(layout=args.layout, robots=args.robots, humans=args.humans, hours=args.hours,
                      orders=args.orders, seed=args.seed, policy=args.policy, fault_rate=args.fault_rate,
-                     rate_per_hour=args.rate)
+                     rate_per_hour=args.rate, slotting=args.slotting)
     out = args.out
     if out is None:
         stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
