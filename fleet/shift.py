@@ -153,7 +153,8 @@ def _load_layout(name_or_path):
 
 
 def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = None, db: str | None = None,
-              progress=None, check_every: int = 0, mover=None, assigner=None, make_desk=None, on_step=None) -> ShiftResult:
+              progress=None, check_every: int = 0, mover=None, assigner=None, make_desk=None, on_step=None,
+              make_link=None) -> ShiftResult:
     """Simulate one shift and (with ``out``) write its run folder.
 
     Parameters
@@ -171,6 +172,9 @@ def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = N
         :class:`fleet.packdesk.PackDesk`).
     on_step: called as ``on_step(controller)`` after every step (the viewer);
         returning ``False`` ends the shift there.
+    make_link: ``make_link(grid, kinds, starts, params=..., seed=...)`` returns the
+        :class:`fleet.link.RobotLink` (default :class:`fleet.simlink.SimLink`;
+        ``fleet.zmqlink.LoopbackFleet.link`` for robots over the bridge).
     """
     from fleet.accounting import check_lines
     from fleet.controller import Controller, FleetConfig
@@ -204,7 +208,7 @@ def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = N
                                      backlog=backlog, seed=spec.seed, bad_fraction=spec.bad_fraction,
                                      cancel_fraction=spec.cancel_fraction)
     params = replace(spec.motion, fault_rate=spec.fault_rate)
-    link = SimLink(layout.grid, kinds, starts, params=params, seed=spec.seed)
+    link = (make_link or SimLink)(layout.grid, kinds, starts, params=params, seed=spec.seed)
     if mover is None:
         from planner.mapf import LifelongPlanner
 
