@@ -109,16 +109,22 @@ def _run(args: argparse.Namespace) -> int:
                 link.connect()
             except TimeoutError as err:
                 raise InputError(f"robots did not connect: {err}") from None
-            print(f"{args.robots} robot(s) connected; shift running (Ctrl-C ends it and writes the run folder)",
-                  file=sys.stderr, flush=True)
             link_box["link"] = link
             link_box["previous"] = signal.signal(signal.SIGINT, on_sigint)  # from now on Ctrl-C ends the shift
+            print(f"{args.robots} robot(s) connected; shift running (Ctrl-C ends it and writes the run folder)",
+                  file=sys.stderr, flush=True)
             return link
+
+        def on_step(ctl_) -> bool:
+            # OR-Tools' routing solver installs a C-level SIGINT handler while it runs and leaves SIG_DFL
+            # behind (Python's view of the handler does not change): install ours again every step
+            signal.signal(signal.SIGINT, on_sigint)
+            return not stop["asked"]
 
         try:
             result = run_shift(spec, layout=layout, out=args.out, db=args.db, make_link=make_link,
                                extra_orders=orders, generate=args.rate is not None,
-                               on_step=lambda ctl_: not stop["asked"])
+                               on_step=on_step)
         finally:
             if "previous" in link_box:
                 signal.signal(signal.SIGINT, link_box["previous"])
