@@ -24,8 +24,10 @@ What is not on the wire:
 * **In-place actions, batteries and faults** (pick, drop, charge durations,
   battery drain, random faults) are modelled in this process by the same
   :class:`~robocore.motion.Motion` for every agent, fed the positions the
-  robots report. The robots' own ``batteryState`` (``bridge.robot.Agv``'s
-  simpler ``drive_one_cell`` model) is not read.
+  robots report. The robots' own ``batteryState`` is not read: a
+  ``bridge.robot.Agv`` drains at ``robocore.motion``'s rates per moved or
+  waited step, so it matches while a robot only drives, but picks and
+  charging are not on the wire, so it diverges after the first pick.
 * A robot that goes OFFLINE (its process died, or a clean shutdown) becomes a
   robot faulted for good: the controller takes its work back into the pool
   and plans around its last cell.
