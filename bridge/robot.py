@@ -26,6 +26,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from robocore.motion import MotionParams
+
 from bridge.messages import (
     HEADING_THETA,
     MANUFACTURER,
@@ -42,6 +44,12 @@ from bridge.messages import (
 )
 
 __all__ = ["Agv", "OrderOutcome", "drive_one_cell"]
+
+#: The in-process motion model's drain (``robocore.motion``): a moved step costs
+#: ``drain_per_move + drain_idle``, a waited one ``drain_idle``, as in ``Motion.advance``.
+_MOTION = MotionParams()
+DRAIN_PER_MOVE = _MOTION.drain_per_move + _MOTION.drain_idle
+DRAIN_PER_WAIT = _MOTION.drain_idle
 
 #: How many finished action states a robot keeps reporting.
 _ACTION_HISTORY = 32
@@ -83,12 +91,15 @@ class Agv:
     battery:
         Starting charge in percent.
     drain_per_move, drain_per_wait:
-        Charge used per moved or waited step, percent.
+        Charge used per moved or waited step, percent (default: the drain of
+        :class:`robocore.motion.MotionParams`, so that a robot in lockstep
+        reports the battery the in-process model computes for a robot that
+        only drives; picks and charging are not on the wire).
     """
 
     def __init__(self, serial_number: str, *, cell: tuple[int, int], map_id: str,
                  manufacturer: str = MANUFACTURER, battery: float = 100.0, heading: int = 0,
-                 drain_per_move: float = 0.02, drain_per_wait: float = 0.005):
+                 drain_per_move: float = DRAIN_PER_MOVE, drain_per_wait: float = DRAIN_PER_WAIT):
         self.serial_number = str(serial_number)
         self.map_id = str(map_id)
         self.headers = Headers(self.serial_number, manufacturer=manufacturer)

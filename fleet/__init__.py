@@ -2,7 +2,9 @@
 
 * :class:`RobotLink` (``fleet.link``) -- the controller's interface to the
   agents; :class:`SimLink` (``fleet.simlink``) runs them in-process on
-  :class:`robocore.motion.Motion`.
+  :class:`robocore.motion.Motion`; :class:`fleet.zmqlink.ZmqLink` drives robots
+  over the ZeroMQ bridge in lockstep (import it from ``fleet.zmqlink``: it
+  loads pyzmq and ``bridge``, which ``import fleet`` does not).
 * :class:`Controller` (``fleet.controller``) -- the tick loop.
 * :class:`TourAssigner` (``fleet.assign``), :class:`PackDesk`
   (``fleet.packdesk``), :class:`ChargingPolicy` (``fleet.charging``),

@@ -156,7 +156,8 @@ def _load_layout(name_or_path):
 
 
 def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = None, db: str | None = None,
-              progress=None, check_every: int = 0, mover=None, assigner=None, make_desk=None, on_step=None) -> ShiftResult:
+              progress=None, check_every: int = 0, mover=None, assigner=None, make_desk=None, on_step=None,
+              make_link=None, extra_orders=(), generate: bool = True) -> ShiftResult:
     """Simulate one shift and (with ``out``) write its run folder.
 
     Parameters
@@ -174,6 +175,12 @@ def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = N
         :class:`fleet.packdesk.PackDesk`).
     on_step: called as ``on_step(controller)`` after every step (the viewer);
         returning ``False`` ends the shift there.
+    make_link: ``make_link(grid, kinds, starts, params=..., seed=...)`` returns the
+        :class:`fleet.link.RobotLink` (default :class:`fleet.simlink.SimLink`;
+        ``fleet.zmqlink.LoopbackFleet.link`` for robots over the bridge).
+    extra_orders: :class:`robocore.orders.Order` values that arrive at step 0
+        (``robocore serve --orders``), besides the generated stream.
+    generate: False: no generated orders (only ``extra_orders``).
     """
     from fleet.accounting import check_lines
     from fleet.controller import Controller, FleetConfig
@@ -205,11 +212,18 @@ def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = N
     rate = spec.rate_per_hour or _default_rate(spec, layout)
     n_total = spec.orders
     backlog = spec.backlog if spec.backlog is not None else int(round(0.05 * (n_total or rate * spec.hours)))
-    arrivals, cancels = order_stream(stocked_ids, hours=spec.hours, rate_per_hour=rate, n_orders=n_total,
-                                     backlog=backlog, seed=spec.seed, bad_fraction=spec.bad_fraction,
-                                     cancel_fraction=spec.cancel_fraction)
+    if generate:
+        arrivals, cancels = order_stream(stocked_ids, hours=spec.hours, rate_per_hour=rate, n_orders=n_total,
+                                         backlog=backlog, seed=spec.seed, bad_fraction=spec.bad_fraction,
+                                         cancel_fraction=spec.cancel_fraction)
+    else:
+        arrivals, cancels = [], []
+    if extra_orders:
+        from fleet.orderstream import Arrival
+
+        arrivals = [Arrival(0, o) for o in extra_orders] + list(arrivals)
     params = replace(spec.motion, fault_rate=spec.fault_rate)
-    link = SimLink(layout.grid, kinds, starts, params=params, seed=spec.seed)
+    link = (make_link or SimLink)(layout.grid, kinds, starts, params=params, seed=spec.seed)
     if mover is None:
         from planner.mapf import LifelongPlanner
 

@@ -25,6 +25,7 @@ __all__ = ["main", "build_parser"]
 COMMAND_MODULES: tuple[str, ...] = (
     "map_cmd",
     "run_cmd",
+    "serve_cmd",
     "forecast_cmd",
     "path_cmd",
     "order_cmd",

@@ -96,6 +96,11 @@ def register(sub) -> None:
                    help="with --publish: publish every K-th step (default 1)")
     p.add_argument("--publish-speed", type=float, default=0.0, metavar="S",
                    help="with --publish: pace the run to S floor seconds per wall second (default 0: as fast as it runs)")
+    p.add_argument("--link", choices=("sim", "zmq"), default="sim",
+                   help="sim: agents simulated in this process (default); zmq: robots as separate processes "
+                        "driven over the ZeroMQ bridge on loopback, in lockstep simulated time")
+    p.add_argument("--robot-processes", type=_positive_int, default=None, metavar="P",
+                   help="with --link zmq: robot processes (default one per 50 robots)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object on stdout")
     p.set_defaults(handler=_run)
@@ -136,19 +141,45 @@ def _run(args: argparse.Namespace) -> int:
     publisher = None
     if args.publish is not None:
         on_step, publisher = _publishing(args, layout, on_step)
+    fleet = make_link = None
+    link_stats = {}
+    if args.link == "zmq":
+        if args.robots > len(layout.spawns):
+            raise InputError(f"--link zmq: layout {layout.name!r} has {len(layout.spawns)} spawn cells for "
+                             f"{args.robots} robots (robot processes start on spawn cells)")
+        from fleet.zmqlink import LoopbackFleet
+
+        os.makedirs(out, exist_ok=True)
+        fleet = LoopbackFleet(args.layout, map_id=layout.name, robots=args.robots, processes=args.robot_processes,
+                              log_path=os.path.join(out, "robots.log"))
+        print(f"bridge on {fleet.server.endpoint}; {args.robots} robot(s) starting", file=sys.stderr)
+
+        def make_link(grid, kinds, starts, **options):
+            link = fleet.link(grid, kinds, starts, **options)
+            link.connect()
+            link_stats["link"] = link
+            return link
 
     try:
         with Progress(int(round(spec.hours * 3600)), desc="shift", enabled=not args.quiet and not args.json) as bar:
             result = run_shift(spec, layout=layout, out=out, db=args.db, progress=bar,
-                               check_every=1 if args.check else 0, on_step=on_step)
+                               check_every=1 if args.check else 0, on_step=on_step, make_link=make_link)
     finally:
         if viewer is not None:
             viewer.close()
         if publisher is not None:
             publisher.close()
+        if fleet is not None:
+            fleet.close()
     result.close()
     report = dict(result.report)
     report["out"] = str(out)
+    report["link"] = args.link
+    if "link" in link_stats:
+        link = link_stats["link"]
+        report["link_late_steps"] = len(link.late)
+        report["link_robots_gone"] = list(link.gone)
+        report["link_wait_s"] = round(link.wait_s, 3)
     if args.json:
         emit_json(report)
     else:

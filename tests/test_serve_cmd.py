@@ -1,0 +1,127 @@
+"""``robocore serve`` with ``robocore robot`` processes on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bridge.keys import KeyStore
+
+REPO = str(Path(__file__).resolve().parent.parent)
+ENV = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
+ORDER_STATES = ("orders_shipped", "orders_backordered", "orders_cancelled", "orders_rejected", "orders_open")
+
+
+def _start(args, cwd, **kw):
+    return subprocess.Popen([sys.executable, "-m", "robocore", *args], cwd=cwd, env=ENV, text=True, **kw)
+
+
+def _endpoint(serve, deadline_s=60.0):
+    """Read serve's stderr until it prints the command endpoint."""
+    end = time.monotonic() + deadline_s
+    lines = []
+    while time.monotonic() < end:
+        line = serve.stderr.readline()
+        if not line:
+            break
+        lines.append(line)
+        m = re.search(r"commands and state: (tcp://\S+)", line)
+        if m:
+            return m.group(1)
+    raise AssertionError("serve printed no endpoint: " + "".join(lines))
+
+
+def _orders_file(path: Path) -> int:
+    from robocore.catalog import demo_catalog
+
+    skus = [s.id for s in demo_catalog(400, seed=0)[:4]]
+    addr = {"name": "A. Customer", "street": "1 Main St", "city": "Town", "postcode": "10001",
+            "region": "region-1", "country": "DE"}
+    orders = [{"id": f"F-{i}", "customer": f"C{i}", "ship_to": addr, "lines": [{"sku": skus[i], "qty": 1}]}
+              for i in range(4)]
+    path.write_text(json.dumps({"orders": orders}))
+    return len(orders)
+
+
+def _check_run(out: Path, report: dict) -> None:
+    assert report["collisions"] == 0 and report["link"] == "zmq" and report["link_robots_gone"] == []
+    assert sum(report[k] for k in ORDER_STATES) == report["orders_received"]
+    for name in ("report.json", "trajectory.npz", "layout.json", "ledger.sqlite"):
+        assert (out / name).exists(), name
+    from robocore.ledger import Ledger
+
+    with Ledger.open_existing(out / "ledger.sqlite") as led:
+        led.check_invariants()
+    z = np.load(out / "trajectory.npz")
+    assert z["positions"].shape[0] == report["steps"] + 1
+
+
+def test_serve_drives_robot_processes_over_curve(tmp_path):
+    keys = KeyStore(tmp_path / "keys")
+    keys.generate_controller()
+    for i in range(3):
+        keys.generate_robot(f"R{i:04d}")
+    n_file = _orders_file(tmp_path / "orders.json")
+    out = tmp_path / "run"
+    serve = _start(["serve", "--robots", "3", "--humans", "1", "--keys", str(keys.dir), "--orders",
+                    str(tmp_path / "orders.json"), "--rate", "60", "--hours", "0.2", "--out", str(out), "--json"],
+                   tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    robots = None
+    try:
+        ep = _endpoint(serve)
+        robots = _start(["robot", "--lockstep", "--count", "3", "--connect", ep, "--keys", str(keys.dir)],
+                        tmp_path, stderr=subprocess.DEVNULL)
+        stdout, stderr = serve.communicate(timeout=180)
+        assert serve.returncode == 0, stderr
+    finally:
+        for p in (serve, robots):
+            if p is not None and p.poll() is None:
+                p.kill()
+                p.wait(10)
+    report = json.loads(stdout)
+    assert report["steps"] == 720 and report["interrupted"] is False
+    assert report["orders_received"] >= n_file + 1  # the file's orders and some generated ones
+    _check_run(out, report)
+
+
+def test_serve_ctrl_c_ends_the_shift_and_writes_the_run_folder(tmp_path):
+    n_file = _orders_file(tmp_path / "orders.json")
+    out = tmp_path / "run"
+    serve = _start(["serve", "--robots", "2", "--insecure", "--orders", str(tmp_path / "orders.json"),
+                    "--hours", "8", "--out", str(out), "--json"],
+                   tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    robots = None
+    try:
+        ep = _endpoint(serve)
+        robots = _start(["robot", "--lockstep", "--count", "2", "--connect", ep, "--insecure"],
+                        tmp_path, stderr=subprocess.DEVNULL)
+        end = time.monotonic() + 60
+        while time.monotonic() < end and "connected" not in serve.stderr.readline():
+            pass
+        time.sleep(1.0)
+        serve.send_signal(signal.SIGINT)
+        stdout, stderr = serve.communicate(timeout=60)
+        assert serve.returncode == 0, stderr
+    finally:
+        for p in (serve, robots):
+            if p is not None and p.poll() is None:
+                p.kill()
+                p.wait(10)
+    report = json.loads(stdout)
+    assert report["interrupted"] is True and 0 < report["steps"] < 8 * 3600
+    assert report["orders_received"] == n_file
+    _check_run(out, report)
+
+
+def test_serve_without_orders_is_a_one_line_error(tmp_path):
+    p = subprocess.run([sys.executable, "-m", "robocore", "serve", "--robots", "2", "--insecure", "--out",
+                        str(tmp_path / "r")], cwd=tmp_path, env=ENV, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2 and "no orders" in p.stderr and len(p.stderr.strip().splitlines()) == 1

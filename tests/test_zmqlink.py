@@ -1,0 +1,133 @@
+"""The ZeroMQ RobotLink: a shift over the bridge with robots as separate processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from robocore.agents import AgentKind
+
+REPO = str(Path(__file__).resolve().parent.parent)
+ORDER_STATES = ("orders_shipped", "orders_backordered", "orders_cancelled", "orders_rejected", "orders_open")
+
+
+def _cli(*args, cwd):
+    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    return subprocess.run([sys.executable, "-m", "robocore", *args], capture_output=True, text=True, cwd=cwd,
+                          env=env, timeout=240)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """The same small shift run in-process and over the wire."""
+    base = tmp_path_factory.mktemp("zmqlink")
+    args = ["run", "--layout", "small", "--robots", "4", "--humans", "1", "--orders", "10", "--seed", "0", "--json"]
+    zmq_run = _cli(*args, "--link", "zmq", "--out", str(base / "zmq"), cwd=base)
+    sim_run = _cli(*args, "--out", str(base / "sim"), cwd=base)
+    assert zmq_run.returncode == 0, zmq_run.stderr
+    assert sim_run.returncode == 0, sim_run.stderr
+    return base, json.loads(zmq_run.stdout), json.loads(sim_run.stdout)
+
+
+def test_zmq_run_accounts_for_every_order_without_collisions(runs):
+    base, report, _ = runs
+    assert report["link"] == "zmq" and report["link_robots_gone"] == [] and report["link_late_steps"] == 0
+    assert report["collisions"] == 0
+    assert report["orders_received"] == 10
+    assert sum(report[k] for k in ORDER_STATES) == 10 and report["orders_open"] == 0
+    assert report["orders_shipped"] > 0
+    out = base / "zmq"
+    for name in ("report.json", "trajectory.npz", "layout.json", "ledger.sqlite", "floor.png", "robots.log"):
+        assert (out / name).exists(), name
+    from robocore.ledger import Ledger
+
+    with Ledger.open_existing(out / "ledger.sqlite") as led:
+        led.check_invariants()
+        counts = led.counts()
+        assert counts.get("shipped", 0) + counts.get("delivered", 0) == report["orders_shipped"]
+
+
+def test_zmq_trajectory_is_valid_and_equals_the_in_process_run(runs):
+    """Lockstep makes the wire invisible: the robots report exactly the cells the
+    in-process simulation computes, step for step, so the two runs agree."""
+    base, report, sim = runs
+    z = np.load(base / "zmq" / "trajectory.npz")
+    s = np.load(base / "sim" / "trajectory.npz")
+    assert z["positions"].shape == (report["steps"] + 1, 5, 2)
+    assert z["kinds"].tolist() == [AgentKind.ROBOT] * 4 + [AgentKind.HUMAN]
+    for k in ("positions", "states", "goals", "kinds"):
+        assert np.array_equal(z[k], s[k]), k
+    same = {k: v for k, v in report.items() if k in sim and k not in ("wall_s", "speedup", "planner_step_ms", "out", "link")}
+    assert same == {k: sim[k] for k in same}
+    from maps import load_layout
+    from planner.validate import validate_paths
+
+    layout = load_layout(base / "zmq" / "layout.json")
+    per_agent = [layout.grid.human_passable if k == AgentKind.HUMAN else None for k in z["kinds"]]
+    validate_paths(layout.grid.passable, z["positions"].transpose(1, 0, 2), agent_passable=per_agent)
+
+
+def test_zmq_link_needs_a_spawn_cell_per_robot(tmp_path):
+    p = _cli("run", "--link", "zmq", "--layout", "small", "--robots", "61", "--humans", "0", "--orders", "1",
+             "--out", str(tmp_path / "r"), cwd=tmp_path)
+    assert p.returncode == 2 and "spawn cells" in p.stderr and "Traceback" not in p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1
+
+
+def test_a_killed_robot_process_becomes_a_faulted_obstacle():
+    """kill -9 one robot process: the server declares it OFFLINE, the link reports
+    a FAULT for it once and keeps it faulted; the other robot keeps stepping."""
+    import signal
+    import time
+
+    from bridge.controller import BridgeController
+    from bridge.server import BridgeServer
+    from fleet.zmqlink import ZmqLink
+    from maps import load_layout
+    from robocore.motion import EventKind
+
+    layout = load_layout("small")
+    g = layout.grid
+    starts = [g.index(layout.spawns[i]) for i in range(2)]
+    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    with BridgeServer(keys=None, offline_after_s=0.5) as server:
+        ctl = BridgeController(server, map_id=layout.name, heartbeat_s=0.1)
+        procs = [subprocess.Popen([sys.executable, "-m", "robocore", "robot", "--count", "1", "--first", str(i),
+                                   "--lockstep", "--insecure", "--connect", server.endpoint, "--layout", "small"],
+                                  env=env, stderr=subprocess.DEVNULL) for i in range(2)]
+        try:
+            link = ZmqLink(g, [AgentKind.ROBOT] * 2, starts, controller=ctl, serials=["R0000", "R0001"],
+                           step_timeout_s=2.0, connect_timeout_s=60.0)
+            link.connect()
+            assert link.tick() == []
+            assert link.late == {} and link.step_no == 1
+            # the robot processes drain their batteries as robocore.motion does (one extra wait for
+            # traversing node 0 of the first order, which the in-process model does not count)
+            from bridge.robot import DRAIN_PER_WAIT
+
+            for _ in range(4):
+                assert link.tick() == []
+            for a, s in enumerate(link.serials):
+                wire = ctl.states[s]["batteryState"]["batteryCharge"]
+                assert abs(wire - float(link.batteries()[a])) <= DRAIN_PER_WAIT + 1e-9
+                assert link.batteries()[a] < 100.0
+            procs[1].send_signal(signal.SIGKILL)
+            procs[1].wait(10)
+            faults = []
+            end = time.monotonic() + 30
+            while not link.gone and time.monotonic() < end:
+                faults += [e for e in link.tick() if e.kind == EventKind.FAULT]
+            faults += [e for e in link.tick() if e.kind == EventKind.FAULT]
+            assert link.gone == ["R0001"] and [e.agent for e in faults] == [1]
+            assert link.movable().tolist() == [True, False]
+            assert link.live == {"R0000"}
+        finally:
+            for p in procs:
+                p.kill()
+                p.wait(10)
