@@ -337,10 +337,11 @@ def _warm_up(ctl, spec: ShiftSpec) -> None:
         from planner.picktypes import PickAgent, PickOrder
 
         slot = ctl.layout.slots[0]
-        agent = PickAgent(id="w", kind="robot", position=g.coord(int(cells[0])))
+        # start at the depot: the first agent may be a human parked on human-only floor
+        depot = g.coord(int(ctl.station_cells[0]))
+        agent = PickAgent(id="w", kind="robot", position=depot)
         if g.is_passable(slot.access):
-            plan_tours(g, [PickOrder(id="w", picks=(slot.access,))], [agent],
-                       depot=g.coord(int(ctl.station_cells[0])), time_limit_s=0.01)
+            plan_tours(g, [PickOrder(id="w", picks=(slot.access,))], [agent], depot=depot, time_limit_s=0.01)
 
 
 def live_frame(ctl):

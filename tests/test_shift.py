@@ -216,3 +216,16 @@ def test_velocity_slotting_stocks_fast_movers_nearest_the_stations():
     # gain is bounded: popular SKUs hold slots in proportion to their demand,
     # and allocation does not prefer a SKU's nearest slot (see docs/forecasting.md).
     assert expected["velocity"] < 0.95 * expected["random"]
+
+
+def test_humans_only_floor_runs():
+    """No robots at all: the warm-up must not route from a human's parking cell."""
+    res = run_shift(replace(SMALL, robots=0, humans=2, orders=4))
+    try:
+        r = res.report
+        assert r["robots"] == 0 and r["collisions"] == 0
+        assert r["orders_shipped"] + r["orders_backordered"] + r["orders_cancelled"] + r["orders_rejected"] \
+            + r["orders_open"] == r["orders_received"] == 4
+        res.controller.ledger.check_invariants()
+    finally:
+        res.close()
