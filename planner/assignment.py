@@ -67,6 +67,8 @@ def assign_cpsat(duration: Sequence[Mapping[int, float]], ready: Sequence[float]
     """
     from ortools.sat.python import cp_model
 
+    from planner import cpsat
+
     greedy = assign_greedy(duration, ready)
     if len(duration) <= 1:
         return greedy
@@ -94,7 +96,7 @@ def assign_cpsat(duration: Sequence[Mapping[int, float]], ready: Sequence[float]
     solver.parameters.max_time_in_seconds = float(time_limit_s)
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = int(seed)
-    status = solver.Solve(model)
+    status = cpsat.solve(solver, model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return greedy
     out = []

@@ -396,6 +396,8 @@ def set_partition(problem: BatchProblem, batches: Sequence[Batch], *, pool: Sequ
     """
     from ortools.sat.python import cp_model
 
+    from planner import cpsat
+
     cols: dict[tuple, int] = {}
     if pool is None:
         pool = [(b, problem.cost(b)) for b in sorted(problem.elite)]
@@ -426,7 +428,7 @@ def set_partition(problem: BatchProblem, batches: Sequence[Batch], *, pool: Sequ
     solver.parameters.max_time_in_seconds = float(time_limit_s)
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = int(seed)
-    status = solver.Solve(model)
+    status = cpsat.solve(solver, model)
     base = sorted(tuple(b) for b in batches)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return base
