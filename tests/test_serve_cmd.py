@@ -125,3 +125,43 @@ def test_serve_without_orders_is_a_one_line_error(tmp_path):
     p = subprocess.run([sys.executable, "-m", "robocore", "serve", "--robots", "2", "--insecure", "--out",
                         str(tmp_path / "r")], cwd=tmp_path, env=ENV, capture_output=True, text=True, timeout=60)
     assert p.returncode == 2 and "no orders" in p.stderr and len(p.stderr.strip().splitlines()) == 1
+
+
+def test_view_connects_to_a_serve_driven_floor(tmp_path):
+    """robocore serve --publish: a viewer joining late gets the floor the robot processes drive."""
+    out = tmp_path / "run"
+    serve = _start(["serve", "--robots", "2", "--insecure", "--rate", "120", "--hours", "0.2", "--out", str(out),
+                    "--publish", "tcp://127.0.0.1:0", "--publish-speed", "100", "--json"],
+                   tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    robots = None
+    try:
+        cmd_ep = pub_ep = None
+        end = time.monotonic() + 60
+        lines = []
+        while time.monotonic() < end and not (cmd_ep and pub_ep):
+            line = serve.stderr.readline()
+            if not line:
+                break
+            lines.append(line)
+            m = re.search(r"commands and state: (tcp://\S+)", line)
+            cmd_ep = cmd_ep or (m.group(1) if m else None)
+            m = re.search(r"publishing the floor on (tcp://\S+)", line)
+            pub_ep = pub_ep or (m.group(1) if m else None)
+            if cmd_ep and not robots:
+                robots = _start(["robot", "--lockstep", "--count", "2", "--connect", cmd_ep, "--insecure"], tmp_path,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert cmd_ep and pub_ep, "".join(lines)
+        snap = tmp_path / "live.png"
+        view = subprocess.run([sys.executable, "-m", "robocore", "view", "--connect", pub_ep, "--snapshot", str(snap),
+                               "--after", "5", "--timeout", "60"], cwd=tmp_path, env=ENV, capture_output=True,
+                              text=True, timeout=120)
+        assert view.returncode == 0, view.stderr
+        assert snap.is_file() and snap.stat().st_size > 0
+        stdout, stderr = serve.communicate(timeout=240)
+        assert serve.returncode == 0, stderr
+        _check_run(out, json.loads(stdout))
+    finally:
+        for p in (serve, robots):
+            if p is not None and p.poll() is None:
+                p.kill()
+                p.wait()

@@ -21,7 +21,7 @@ def _port(text: str) -> int:
 
 
 def register(sub) -> None:
-    from robocore.cli.run_cmd import _count, _hours, _order_rate
+    from robocore.cli.run_cmd import _count, _hours, _order_rate, _positive_int
 
     p = sub.add_parser(
         "serve", help="run the fleet controller over the ZeroMQ bridge for `robocore robot` processes",
@@ -49,6 +49,13 @@ def register(sub) -> None:
     p.add_argument("--connect-timeout", type=float, default=120.0, metavar="S",
                    help="longest wait for the robots to connect (default 120 s)")
     p.add_argument("--out", required=True, help="run folder to write")
+    p.add_argument("--publish", metavar="tcp://HOST:PORT", default=None,
+                   help="publish the floor every step on a telemetry PUB at PORT with snapshots on PORT+1, "
+                        "for 'robocore view --connect' (PORT 0 or *: free ports, printed on stderr)")
+    p.add_argument("--publish-every", type=_positive_int, default=1, metavar="K",
+                   help="with --publish: publish every K-th step (default 1)")
+    p.add_argument("--publish-speed", type=float, default=0.0, metavar="S",
+                   help="with --publish: pace the shift to S floor seconds per wall second (default 0: as fast as it runs)")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object on stdout")
     p.set_defaults(handler=_run)
 
@@ -121,11 +128,18 @@ def _run(args: argparse.Namespace) -> int:
             signal.signal(signal.SIGINT, on_sigint)
             return not stop["asked"]
 
+        publisher = None
+        if args.publish is not None:
+            from robocore.cli.run_cmd import _publishing
+
+            on_step, publisher = _publishing(args, layout, on_step)
         try:
             result = run_shift(spec, layout=layout, out=args.out, db=args.db, make_link=make_link,
                                extra_orders=orders, generate=args.rate is not None,
                                on_step=on_step)
         finally:
+            if publisher is not None:
+                publisher.close()
             if "previous" in link_box:
                 signal.signal(signal.SIGINT, link_box["previous"])
             if "link" in link_box:
