@@ -103,5 +103,6 @@ class LockstepDriver:
                     try:
                         cell = parse_node_id(st["lastNodeId"])
                     except ValueError:
-                        pass  # not a cell: keep the last known one
+                        # not a cell: keep the last known one
+                        pass
                 res.trajectories[s].append(cell)

@@ -199,7 +199,8 @@ class Agv:
             elif kind == "factsheetRequest":
                 replies.append((Topic.FACTSHEET, factsheet_message(self.headers.next(Topic.FACTSHEET))))
             elif kind == "stateRequest":
-                pass  # the caller sends a state after every instantActions message
+                # nothing to do here: the caller sends a state after every instantActions message
+                pass
             else:
                 status, result = ActionStatus.FAILED, f"unsupported actionType {kind!r}"
             st = {"actionId": aid, "actionType": kind, "actionStatus": status.value}

@@ -9,27 +9,19 @@ from fleet.link import Command, RobotLink
 from robocore.grid import Grid
 from robocore.motion import Action, Motion, MotionEvent, MotionParams
 
-__all__ = ["SimLink"]
+__all__ = ["MotionLink", "SimLink"]
 
 
-class SimLink(RobotLink):
-    """Simulated agents in this process.
+class MotionLink(RobotLink):
+    """A :class:`RobotLink` whose agents' state lives in a
+    :class:`robocore.motion.Motion` in this process: positions, batteries,
+    actions, goals and faults are read from and sent to ``self.motion``.
+    Subclasses set ``self.motion`` and define :meth:`tick` (how a step's moves
+    are carried out: in-process, or over the wire and then mirrored here)."""
 
-    Parameters
-    ----------
-    grid, kinds, starts, params, battery, seed:
-        As :class:`robocore.motion.Motion`.
-
-    Raises
-    ------
-    ValueError
-        On bad start cells (see :class:`~robocore.motion.Motion`).
-    """
-
-    def __init__(self, grid: Grid, kinds, starts, *, params: MotionParams = MotionParams(), battery=100.0, seed: int = 0):
-        self.motion = Motion(grid, kinds, starts, params=params, battery=battery, seed=seed)
-        self._next: np.ndarray | None = None
-        self._pending: list[MotionEvent] = []
+    motion: Motion
+    _next: np.ndarray | None = None
+    _pending: list[MotionEvent]
 
     @property
     def kinds(self) -> np.ndarray:
@@ -60,14 +52,34 @@ class SimLink(RobotLink):
     def send_moves(self, next_cells: np.ndarray) -> None:
         self._next = np.asarray(next_cells, dtype=np.int64)
 
+    def inject_fault(self, agent: int) -> None:
+        """Fault ``agent`` now (fault drills and tests); the FAULT event is
+        reported by the next :meth:`tick`."""
+        self._pending.append(self.motion.inject_fault(agent))
+
+
+class SimLink(MotionLink):
+    """Simulated agents in this process.
+
+    Parameters
+    ----------
+    grid, kinds, starts, params, battery, seed:
+        As :class:`robocore.motion.Motion`.
+
+    Raises
+    ------
+    ValueError
+        On bad start cells (see :class:`~robocore.motion.Motion`).
+    """
+
+    def __init__(self, grid: Grid, kinds, starts, *, params: MotionParams = MotionParams(), battery=100.0, seed: int = 0):
+        self.motion = Motion(grid, kinds, starts, params=params, battery=battery, seed=seed)
+        self._next: np.ndarray | None = None
+        self._pending: list[MotionEvent] = []
+
     def tick(self) -> list[MotionEvent]:
         nxt = self.motion.pos if self._next is None else self._next
         self._next = None
         events = self._pending + self.motion.advance(nxt)
         self._pending = []
         return events
-
-    def inject_fault(self, agent: int) -> None:
-        """Fault ``agent`` now (fault drills and tests); the FAULT event is
-        reported by the next :meth:`tick`."""
-        self._pending.append(self.motion.inject_fault(agent))

@@ -47,14 +47,14 @@ import numpy as np
 
 from bridge.controller import BridgeController
 from bridge.messages import parse_node_id
-from fleet.link import Command, RobotLink
+from fleet.simlink import MotionLink
 from robocore.grid import Grid
-from robocore.motion import Action, Motion, MotionEvent, MotionParams
+from robocore.motion import Motion, MotionEvent, MotionParams
 
 __all__ = ["ZmqLink", "LoopbackFleet"]
 
 
-class ZmqLink(RobotLink):
+class ZmqLink(MotionLink):
     """Robots over the bridge plus in-process humans, in lockstep.
 
     Parameters
@@ -142,35 +142,6 @@ class ZmqLink(RobotLink):
                 raise TimeoutError(f"{what}: no answer from {len(waiting)} robot(s): {', '.join(sorted(waiting)[:5])}")
 
     # ----------------------------------------------------------- RobotLink
-    @property
-    def kinds(self) -> np.ndarray:
-        return self.motion.kinds
-
-    @property
-    def step_no(self) -> int:
-        return self.motion.step_no
-
-    def positions(self) -> np.ndarray:
-        return self.motion.pos
-
-    def batteries(self) -> np.ndarray:
-        return self.motion.battery
-
-    def movable(self) -> np.ndarray:
-        return self.motion.movable()
-
-    def set_goal(self, agent: int, cell: int) -> None:
-        self.motion.set_goal(agent, cell)
-
-    def command(self, cmd: Command) -> None:
-        if cmd.action == Action.NONE:
-            self.motion.stop(cmd.agent)
-        else:
-            self.motion.start(cmd.agent, cmd.action, ref=cmd.ref, units=cmd.units)
-
-    def send_moves(self, next_cells: np.ndarray) -> None:
-        self._next = np.asarray(next_cells, dtype=np.int64)
-
     def tick(self) -> list[MotionEvent]:
         """Release every live robot's next cell, wait for the step's states
         (or the timeout), then advance humans, actions and batteries.
@@ -230,10 +201,6 @@ class ZmqLink(RobotLink):
         if not self.motion.fault[a]:
             self._pending.append(self.motion.inject_fault(a))
         self.motion.fault_left[a] = 1 << 62
-
-    def inject_fault(self, agent: int) -> None:
-        """Fault ``agent`` now (fault drills and tests); reported by the next :meth:`tick`."""
-        self._pending.append(self.motion.inject_fault(agent))
 
     def close(self) -> None:
         """Cancel the robots' orders (they stop where they are)."""
