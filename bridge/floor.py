@@ -63,7 +63,7 @@ def encode_floor(frame, *, run: str, sent: float | None = None) -> bytes:
     publisher's ``time.time()`` in seconds), ``n`` (agents), ``pos`` (``n*2``
     int16 LE, row then col per agent), ``states`` and ``kinds`` (``n`` uint8),
     optional ``headings`` (``n`` uint8), ``goals`` (``n*2`` int16 LE, row -1 =
-    no goal), ``hud`` (map str -> number/str), ``queues`` (map station id ->
+    no goal), ``fill`` (``n`` uint8, tote fill in percent), ``hud`` (map str -> number/str), ``queues`` (map station id ->
     int), ``docks`` (map dock id -> int).
     """
     n = frame.n_agents
@@ -75,6 +75,8 @@ def encode_floor(frame, *, run: str, sent: float | None = None) -> bytes:
         msg["headings"] = _bin(frame.headings, _U8)
     if frame.goals is not None:
         msg["goals"] = _bin(np.maximum(frame.goals, -1), _I16)
+    if frame.tote_fill is not None:
+        msg["fill"] = _bin(np.clip(np.round(100 * np.asarray(frame.tote_fill, dtype=np.float64)), 0, 100), _U8)
     if frame.hud:
         msg["hud"] = {str(k): (v if isinstance(v, (int, float, str)) else str(v)) for k, v in frame.hud.items()}
     if frame.station_queues:
@@ -120,6 +122,8 @@ def decode_floor(payload: bytes) -> dict[str, Any]:
         msg["headings"] = _field_array(msg, "headings", _U8, n, 1)
     if "goals" in msg:
         msg["goals"] = _field_array(msg, "goals", _I16, n, 2)
+    if "fill" in msg:
+        msg["fill"] = _field_array(msg, "fill", _U8, n, 1) / 100.0
     for key in ("hud", "queues", "docks"):
         if not isinstance(msg.setdefault(key, {}), dict):
             raise _bad(f"field {key!r} must be a map")
@@ -133,7 +137,8 @@ def floor_to_frame(msg: dict[str, Any], *, extra_hud: dict | None = None):
     hud = dict(msg["hud"])
     hud.update(extra_hud or {})
     return Frame(step=msg["step"], positions=msg["pos"], states=msg["states"], kinds=msg["kinds"],
-                 headings=msg.get("headings"), goals=msg.get("goals"), station_queues=msg["queues"],
+                 headings=msg.get("headings"), goals=msg.get("goals"), tote_fill=msg.get("fill"),
+                 station_queues=msg["queues"],
                  dock_parcels=msg["docks"], hud=hud)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from robocore.agents import AgentKind
+from robocore.agents import AgentKind, AgentState
 from robocore.errors import InputError
 from robocore.grid import CellKind
 from robocore.motion import MotionParams
@@ -353,10 +353,18 @@ def live_frame(ctl):
     goals = np.stack([ctl.goals // cols, ctl.goals % cols], axis=1)
     hours = max(ctl.step_no / 3600.0, 1e-9)
     lines = {ctl.layout.stations[k].id: len(line) for k, line in enumerate(ctl.station_lines)}
+    cfg = ctl.config
+    cap = np.where(ctl.is_human, cfg.human_orders, cfg.robot_orders).astype(np.float64)
+    fill = np.array([len({it.order_id for it in tote}) for tote in ctl.totes], dtype=np.float64) / cap
+    robots = ~np.asarray(ctl.is_human, dtype=bool)
+    busy = np.isin(ctl.state, (AgentState.IDLE, AgentState.CHARGING, AgentState.TO_CHARGER), invert=True)
+    util = float(busy[robots].mean()) if robots.any() else 0.0
+    backlog = len(ctl.pool())
     return Frame(step=ctl.step_no, positions=pos, states=ctl.state.copy(), kinds=ctl.kinds, goals=goals,
-                 station_queues=lines,
-                 hud={"time_s": ctl.step_no, "orders_shipped": len(ctl.shipped_at),
+                 tote_fill=np.minimum(fill, 1.0), station_queues=lines,
+                 hud={"time_s": ctl.step_no, "orders_backlog": backlog, "orders_shipped": len(ctl.shipped_at),
                       "orders_in_progress": ctl.open_orders(), "lines_per_hour": round(ctl.lines_picked / hours, 1),
+                      "utilisation": round(util, 3),
                       "planner_step_ms": round(ctl.planner_ms[-1], 3) if ctl.planner_ms else 0.0})
 
 
