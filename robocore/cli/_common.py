@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Any
 
-__all__ = ["emit_json", "Progress", "existing_file"]
+__all__ = ["emit_json", "Progress", "existing_file", "arg_type"]
 
 
 def emit_json(obj: Any) -> None:
@@ -31,6 +31,27 @@ def _default(o: Any):
     except ImportError:  # pragma: no cover
         pass
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def arg_type(convert, expected: str, *, ok=None, bad: str | None = None):
+    """An argparse ``type=`` that converts with ``convert`` and checks ``ok``.
+
+    A value that does not convert reads ``expected <expected>, got '<text>'``;
+    one that fails ``ok`` reads ``<bad>, got '<text>'`` (``bad`` defaults to
+    ``expected <expected>``). argparse prints either on one line, exit 2.
+    """
+    import argparse
+
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+        if ok is not None and not ok(value):
+            raise argparse.ArgumentTypeError(f"{bad or 'expected ' + expected}, got {text!r}")
+        return value
+
+    return parse
 
 
 def existing_file(path: str, *, what: str = "file") -> str:

@@ -5,57 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 
+from robocore.cli._common import arg_type
+
 __all__ = ["register", "add_shift_options", "print_kpis"]
 
 
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return v
-
-
-def _count(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
-    return v
-
-
-def _hours(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of hours, got {text!r}") from None
-    if not 0 < v <= 168:
-        raise argparse.ArgumentTypeError(f"hours must be in (0, 168], got {text!r}")
-    return v
-
-
-def _rate(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a probability, got {text!r}") from None
-    if not 0 <= v <= 1:
-        raise argparse.ArgumentTypeError(f"expected a probability in [0, 1], got {text!r}")
-    return v
-
-
-def _order_rate(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected orders per hour, got {text!r}") from None
-    if not v > 0:
-        raise argparse.ArgumentTypeError(f"orders per hour must be positive, got {text!r}")
-    return v
+_positive_int = arg_type(int, "a positive integer", ok=lambda v: v >= 1)
+_count = arg_type(int, "a non-negative integer", ok=lambda v: v >= 0)
+_hours = arg_type(float, "a number of hours", ok=lambda v: 0 < v <= 168, bad="hours must be in (0, 168]")
+_rate = arg_type(float, "a probability", ok=lambda v: 0 <= v <= 1, bad="expected a probability in [0, 1]")
+_order_rate = arg_type(float, "orders per hour", ok=lambda v: v > 0, bad="orders per hour must be positive")
 
 
 def add_shift_options(p) -> None:

@@ -7,17 +7,12 @@ import os
 import signal
 import sys
 
+from robocore.cli._common import arg_type
+
 __all__ = ["register"]
 
 
-def _port(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
-    if not 0 <= v <= 65535:
-        raise argparse.ArgumentTypeError(f"port must be in 0..65535, got {text!r}")
-    return v
+_port = arg_type(int, "a port number", ok=lambda v: 0 <= v <= 65535, bad="port must be in 0..65535")
 
 
 def register(sub) -> None:
