@@ -266,36 +266,26 @@ def _forecast_one(y, model, horizon, out):
         for h in range(horizon):
             out[h] = f
         return
-    if model == 6:  # hw
+    if model == 6 or model == 8:  # hw (additive season) or hwm (multiplicative season)
+        mult = model == 8
         best = 1e300
-        seas = np.zeros(_SEASON)
-        best_seas = np.zeros(_SEASON)
+        # a fit too short to set the season leaves it neutral: 0 added or 1 times
+        seas = np.ones(_SEASON) if mult else np.zeros(_SEASON)
+        best_seas = seas.copy()
         lvl = 0.0
         for a in _ALPHAS:
             for g in _GAMMAS:
-                la, sse = _hw_fit(y, a, g, seas)
+                if mult:
+                    la, sse = _hwm_fit(y, a, g, seas)
+                else:
+                    la, sse = _hw_fit(y, a, g, seas)
                 if sse < best:
                     best = sse
                     lvl = la
                     best_seas[:] = seas
         for h in range(horizon):
-            v = lvl + best_seas[(n + h) % _SEASON]
-            out[h] = v if v > 0.0 else 0.0
-        return
-    if model == 8:  # hwm
-        best = 1e300
-        seas = np.zeros(_SEASON)
-        best_seas = np.ones(_SEASON)
-        lvl = 0.0
-        for a in _ALPHAS:
-            for g in _GAMMAS:
-                la, sse = _hwm_fit(y, a, g, seas)
-                if sse < best:
-                    best = sse
-                    lvl = la
-                    best_seas[:] = seas
-        for h in range(horizon):
-            v = lvl * best_seas[(n + h) % _SEASON]
+            s = best_seas[(n + h) % _SEASON]
+            v = lvl * s if mult else lvl + s
             out[h] = v if v > 0.0 else 0.0
         return
     if model == 9:  # hwd

@@ -83,3 +83,12 @@ def test_combination_is_the_mean_of_the_ranked_models():
         assert len(names) == 3 and names[0] == r1.model[s]
         expect = np.mean([each[s, MODELS.index(m)] for m in names], axis=0)
         assert np.allclose(r3.mean[s], np.maximum(expect, 0))
+
+
+def test_seasonal_models_on_a_history_shorter_than_a_week_fall_back_to_the_level():
+    y = np.array([[2.0, 3.0, 4.0, 2.0, 3.0]])
+    each = model_forecasts(y, horizon=3)[0]
+    hw, hwm = each[MODELS.index("hw")], each[MODELS.index("hwm")]
+    # both keep a level inside the data and a neutral season: added 0, or times 1 (not times 0)
+    assert np.allclose(hwm, hw)
+    assert np.all((hw >= 2.0) & (hw <= 4.0))
