@@ -7,7 +7,7 @@ import sys
 
 from robocore.cli._common import arg_type
 
-__all__ = ["register", "add_shift_options", "print_kpis"]
+__all__ = ["register", "add_shift_options", "add_publish_options", "print_kpis"]
 
 
 _positive_int = arg_type(int, "a positive integer", ok=lambda v: v >= 1)
@@ -15,6 +15,17 @@ _count = arg_type(int, "a non-negative integer", ok=lambda v: v >= 0)
 _hours = arg_type(float, "a number of hours", ok=lambda v: 0 < v <= 168, bad="hours must be in (0, 168]")
 _rate = arg_type(float, "a probability", ok=lambda v: 0 <= v <= 1, bad="expected a probability in [0, 1]")
 _order_rate = arg_type(float, "orders per hour", ok=lambda v: v > 0, bad="orders per hour must be positive")
+
+
+def add_publish_options(p) -> None:
+    """``--publish``, ``--publish-every`` and ``--publish-speed`` (``run`` and ``serve``)."""
+    p.add_argument("--publish", metavar="tcp://HOST:PORT", default=None,
+                   help="publish the floor every step on a telemetry PUB at PORT with snapshots on PORT+1, "
+                        "for 'robocore view --connect' (PORT 0 or *: free ports, printed on stderr)")
+    p.add_argument("--publish-every", type=_positive_int, default=1, metavar="K",
+                   help="with --publish: publish every K-th step (default 1)")
+    p.add_argument("--publish-speed", type=float, default=0.0, metavar="S",
+                   help="with --publish: pace the run to S floor seconds per wall second (default 0: as fast as it runs)")
 
 
 def add_shift_options(p) -> None:
@@ -48,13 +59,7 @@ def register(sub) -> None:
                    help="watch the floor live in a window (space pause, +/- speed, q quit: the run stops there)")
     p.add_argument("--view-speed", type=float, default=10.0,
                    help="with --view: floor seconds shown per wall second (default 10; 0 = as fast as it runs)")
-    p.add_argument("--publish", metavar="tcp://HOST:PORT", default=None,
-                   help="publish the floor every step on a telemetry PUB at PORT with snapshots on PORT+1, "
-                        "for 'robocore view --connect' (PORT 0 or *: free ports, printed on stderr)")
-    p.add_argument("--publish-every", type=_positive_int, default=1, metavar="K",
-                   help="with --publish: publish every K-th step (default 1)")
-    p.add_argument("--publish-speed", type=float, default=0.0, metavar="S",
-                   help="with --publish: pace the run to S floor seconds per wall second (default 0: as fast as it runs)")
+    add_publish_options(p)
     p.add_argument("--link", choices=("sim", "zmq"), default="sim",
                    help="sim: agents simulated in this process (default); zmq: robots as separate processes "
                         "driven over the ZeroMQ bridge on loopback, in lockstep simulated time")

@@ -16,7 +16,7 @@ _port = arg_type(int, "a port number", ok=lambda v: 0 <= v <= 65535, bad="port m
 
 
 def register(sub) -> None:
-    from robocore.cli.run_cmd import _count, _hours, _order_rate, _positive_int
+    from robocore.cli.run_cmd import _count, _hours, _order_rate, add_publish_options
 
     p = sub.add_parser(
         "serve", help="run the fleet controller over the ZeroMQ bridge for `robocore robot` processes",
@@ -44,13 +44,7 @@ def register(sub) -> None:
     p.add_argument("--connect-timeout", type=float, default=120.0, metavar="S",
                    help="longest wait for the robots to connect (default 120 s)")
     p.add_argument("--out", required=True, help="run folder to write")
-    p.add_argument("--publish", metavar="tcp://HOST:PORT", default=None,
-                   help="publish the floor every step on a telemetry PUB at PORT with snapshots on PORT+1, "
-                        "for 'robocore view --connect' (PORT 0 or *: free ports, printed on stderr)")
-    p.add_argument("--publish-every", type=_positive_int, default=1, metavar="K",
-                   help="with --publish: publish every K-th step (default 1)")
-    p.add_argument("--publish-speed", type=float, default=0.0, metavar="S",
-                   help="with --publish: pace the shift to S floor seconds per wall second (default 0: as fast as it runs)")
+    add_publish_options(p)
     p.add_argument("--json", action="store_true", help="print the report as one JSON object on stdout")
     p.set_defaults(handler=_run)
 
