@@ -24,7 +24,7 @@ floor, ``Ledger.receive_inbound`` does both at once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Mapping, Sequence
 
@@ -123,14 +123,19 @@ def plan_replenishment(ledger, forecasts: Mapping[tuple[str, str], tuple[Sequenc
     return actions
 
 
-def apply_replenishment(ledger, actions: Sequence[ReplenishmentAction], *, at: datetime | None = None) -> list[int]:
+def apply_replenishment(ledger, actions: Sequence[ReplenishmentAction], *, at: datetime | None = None,
+                        due_at: datetime | None = None) -> list[int]:
     """Write the actions to the ledger; returns the new inbound ids.
 
     A transfer first takes its units off the source warehouse's shelves (most
     free stock first; an adjustment with reason ``transfer to W``), then opens
     the inbound at the destination. Afterwards the backorders of every SKU
     touched are re-allocated, which dates them from the new inbound.
+    ``due_at`` makes every inbound due at that time (its expected date is
+    then ``due_at``'s; in-shift replenishment with lead times in hours).
     """
+    if due_at is not None:
+        actions = [replace(a, expected=due_at.date()) for a in actions]
     ids = []
     for a in actions:
         if a.kind == "transfer":
@@ -146,9 +151,9 @@ def apply_replenishment(ledger, actions: Sequence[ReplenishmentAction], *, at: d
             moved = a.qty - left
             if moved <= 0:
                 continue
-            ids.append(ledger.add_inbound(a.sku, a.warehouse, moved, a.expected, at=at))
+            ids.append(ledger.add_inbound(a.sku, a.warehouse, moved, a.expected, due_at=due_at, at=at))
         elif a.kind == "purchase":
-            ids.append(ledger.add_inbound(a.sku, a.warehouse, a.qty, a.expected, at=at))
+            ids.append(ledger.add_inbound(a.sku, a.warehouse, a.qty, a.expected, due_at=due_at, at=at))
         else:
             raise ValueError(f"unknown replenishment action kind {a.kind!r}")
     for sku in sorted({a.sku for a in actions}):
