@@ -28,15 +28,11 @@ class StockWatch:
 
     def sample(self, ledger) -> None:
         """Take one sample from ``ledger`` (a ``robocore.Ledger``)."""
-        avail = dict.fromkeys(self.skus, 0)
-        held = 0
-        for r in ledger.stock(warehouse=self.warehouse):
-            held += r.on_hand
-            if r.sku in avail:
-                avail[r.sku] += r.on_hand - r.reserved
+        by_sku = ledger.stock_by_sku(warehouse=self.warehouse)
+        held = sum(h for h, _ in by_sku.values())
         held += sum(r.at_dock for r in ledger.receipts(warehouse=self.warehouse))
         self.samples += 1
-        self.zero_samples += sum(1 for v in avail.values() if v <= 0)
+        self.zero_samples += sum(1 for s in self.skus if by_sku.get(s, (0, 0))[1] <= 0)
         self.held_sum += held
 
     def maybe_sample(self, ledger, step: int) -> None:

@@ -1230,6 +1230,15 @@ class Ledger:
             params.append(warehouse)
         return int(self._q(sql, params)[0][0])
 
+    def stock_by_sku(self, *, warehouse: str | None = None) -> dict[str, tuple[int, int]]:
+        """``{sku: (on_hand, available)}`` summed over the slots (of ``warehouse``, if given)."""
+        sql = "SELECT sku, SUM(on_hand), SUM(on_hand - reserved) FROM stock"
+        params: list = []
+        if warehouse is not None:
+            sql += " WHERE warehouse = ?"
+            params.append(warehouse)
+        return {str(s): (int(h), int(a)) for s, h, a in self._q(sql + " GROUP BY sku", params)}
+
     def warehouses(self) -> list[Warehouse]:
         """All warehouses by id."""
         return [Warehouse(id=r[0], region=r[1], handling_days=r[2], cost=r[3])
