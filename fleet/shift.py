@@ -54,11 +54,12 @@ class ShiftSpec:
     cancel_fraction: float = 0.01
     start: datetime = datetime(2026, 3, 2, 8, 0)  #: a Monday, 08:00 UTC
     motion: MotionParams = field(default_factory=MotionParams)  #: its fault_rate is replaced by ``fault_rate``
-    stock_units: int = STOCK_MAX_QTY  #: at most this many units per stocked slot at the start (drawn 1..min(capacity, this))
+    stock_units: int = STOCK_MAX_QTY  #: units per stocked slot at the start: 1..min(capacity, this)
     replenish: str = "off"  #: in-shift replenishment: "off", "fixed" reorder point or "forecast" (docs/putaway.md)
     review_hours: float = 1.0  #: floor hours between replenishment reviews
     lead_time_hours: float = 1.0  #: floor hours from a purchase to its arrival at a dock
     load_units: int = 40  #: units a robot carries per putaway trip
+    safety_hours: float = 1.0  #: fixed reorder point policy: safety buffer in hours of mean demand
 
     def __post_init__(self) -> None:
         if not isinstance(self.robots, int) or self.robots < 0:
@@ -86,6 +87,8 @@ class ShiftSpec:
         if not self.review_hours > 0 or not self.lead_time_hours > 0:
             raise InputError(f"--review-hours and --lead-time-hours must be positive, got {self.review_hours!r} "
                              f"and {self.lead_time_hours!r}")
+        if not self.safety_hours >= 0:
+            raise InputError(f"--safety-hours must be >= 0, got {self.safety_hours!r}")
         if not isinstance(self.load_units, int) or self.load_units < 1:
             raise InputError(f"--load-units must be a positive integer, got {self.load_units!r}")
 
@@ -323,7 +326,8 @@ def _restocking(spec: ShiftSpec, ctl, stocked_ids: list[str], rate: float):
     ctl.putaway = Putaway(ctl, config=PutawayConfig(load_units=spec.load_units,
                                                     slotting="velocity" if spec.slotting == "velocity" else "nearest"),
                           velocity={s: i / n for i, s in enumerate(stocked_ids)})
-    cfg = ReplenishConfig(policy=spec.replenish, review_hours=spec.review_hours, lead_time_hours=spec.lead_time_hours)
+    cfg = ReplenishConfig(policy=spec.replenish, review_hours=spec.review_hours, lead_time_hours=spec.lead_time_hours,
+                          safety_hours=spec.safety_hours)
     past, _ = order_stream(stocked_ids, hours=cfg.history_hours, rate_per_hour=rate, seed=spec.seed + 104_729,
                            bad_fraction=0.0, cancel_fraction=0.0)
     history = hourly_demand(past, stocked_ids, cfg.history_hours)
