@@ -152,3 +152,41 @@ def test_same_seed_same_report_with_replenishment(runs):
     for r in (a, b):
         r.pop("wall_s"), r.pop("speedup"), r.pop("planner_step_ms")
     assert a == b
+
+
+def _cli(*args, cwd):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    return subprocess.run([sys.executable, "-m", "robocore", *args], capture_output=True, text=True, cwd=cwd,
+                          env=env)
+
+
+def test_run_command_with_replenishment(tmp_path):
+    import json
+
+    out = tmp_path / "r"
+    p = _cli("run", "--layout", "small", "--robots", "6", "--humans", "1", "--hours", "1.5", "--seed", "4",
+             "--replenish", "fixed", "--review-hours", "0.5", "--lead-time-hours", "0.25", "--stock-units", "3",
+             "--load-units", "10", "--out", str(out), "--json", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    r = json.loads(p.stdout)
+    assert r["replenish"] == "fixed" and r["replenishment_reviews"] == 3
+    assert r["putaways"] > 0 and r["collisions"] == 0
+    # loads of at most 10 units
+    assert r["putaways"] >= r["units_put_away"] / 10
+    with Ledger.open_existing(out / "ledger.sqlite") as led:
+        got = sum(x.stored for x in led.receipts(open_only=False))
+        assert got == r["units_put_away"]
+        led.check_invariants()
+
+
+@pytest.mark.parametrize("args", [["--replenish", "daily"], ["--review-hours", "0"], ["--lead-time-hours", "x"],
+                                  ["--stock-units", "0"], ["--load-units", "-1"]])
+def test_bad_replenish_flags_exit_2(args, tmp_path):
+    p = _cli("run", "--layout", "small", *args, "--out", str(tmp_path / "x"), cwd=tmp_path)
+    assert p.returncode == 2
+    assert len(p.stderr.strip().splitlines()) <= 2 and "Traceback" not in p.stderr
