@@ -200,10 +200,12 @@ class Putaway:
         returns the number of receipts made."""
         now = ctl.now()
         made = 0
-        for inbound_id, sku, qty in ctl.ledger.due_inbound(ctl.warehouse, now=now):
+        due = ctl.ledger.due_inbound(ctl.warehouse, now=now)
+        view = self._stock_view(ctl) if due else None
+        for inbound_id, sku, qty in due:
             k = self._pick_dock()
             rid = ctl.ledger.dock_inbound(inbound_id, self.dock_ids[k], at=now)
-            slot = self._choose_slot(ctl, sku, qty, k)
+            slot = self._choose_slot(ctl, sku, qty, k, view)
             self.claimed.setdefault(slot, sku)
             loads = math.ceil(qty / self.config.load_units)
             left = qty
@@ -227,41 +229,58 @@ class Putaway:
                 load[int(np.flatnonzero(self.dock_cells == t.dock)[0])] += t.qty
         return int(np.argmin(load))
 
-    def _choose_slot(self, ctl, sku: str, qty: int, k: int) -> str:
-        """The slot receipt units of ``sku`` go to (see the module docstring)."""
-        velocity = self.config.slotting == "velocity"
-        cost = self.slot_cost if velocity else self.dock_dist[k][self.slot_access].astype(np.float64)
-        rows = ctl.ledger.stock(warehouse=ctl.warehouse)
-        pending: dict[str, int] = {}
-        for t in self.tasks.values():
-            pending[t.slot] = pending.get(t.slot, 0) + t.qty
+    def _stock_view(self, ctl) -> dict:
+        """What slot choice reads, fetched once per batch of receipts: units on
+        hand per slot, the occupied slots, each SKU's slots, and the units of
+        pending putaways per slot."""
         on_hand: dict[str, int] = {}
         occupied: set[str] = set()
-        own: list[int] = []
-        for r in rows:
+        own: dict[str, list[int]] = {}
+        for r in ctl.ledger.stock(warehouse=ctl.warehouse):
             on_hand[r.slot] = on_hand.get(r.slot, 0) + r.on_hand
             if r.on_hand > 0 or r.reserved > 0:
                 occupied.add(r.slot)
-            if r.sku == sku and r.slot in self.slot_index:
-                own.append(self.slot_index[r.slot])
+            if r.slot in self.slot_index:
+                own.setdefault(r.sku, []).append(self.slot_index[r.slot])
+        pending: dict[str, int] = {}
+        for t in self.tasks.values():
+            pending[t.slot] = pending.get(t.slot, 0) + t.qty
+        return {"on_hand": on_hand, "occupied": occupied, "own": own, "pending": pending}
+
+    def _choose_slot(self, ctl, sku: str, qty: int, k: int, view: dict | None = None) -> str:
+        """The slot ``qty`` received units of ``sku`` at dock ``k`` go to (see the
+        module docstring). ``view`` (:meth:`_stock_view`) is updated with the choice."""
+        if view is None:
+            view = self._stock_view(ctl)
+        velocity = self.config.slotting == "velocity"
+        cost = self.slot_cost if velocity else self.dock_dist[k][self.slot_access].astype(np.float64)
+        on_hand, occupied, pending = view["on_hand"], view["occupied"], view["pending"]
+        own = list(view["own"].get(sku, ()))
         own += [self.slot_index[s] for s, k_ in self.claimed.items() if k_ == sku]
-        fits = [i for i in dict.fromkeys(own) if self.reachable[i]
+        own = list(dict.fromkeys(own))
+        fits = [i for i in own if self.reachable[i]
                 and on_hand.get(self.slot_ids[i], 0) + pending.get(self.slot_ids[i], 0) + qty <= self.slot_capacity[i]]
         if fits:
-            return self.slot_ids[min(fits, key=lambda i: (cost[i], i))]
-        free = [i for i in range(len(self.slot_ids)) if self.reachable[i] and self.slot_ids[i] not in occupied
-                and self.slot_ids[i] not in self.claimed]
-        if free:
-            roomy = [i for i in free if self.slot_capacity[i] >= qty] or free
-            roomy.sort(key=lambda i: (cost[i], i))
-            if velocity:
-                v = min(max(float(self.velocity.get(sku, 1.0)), 0.0), 1.0)
-                return self.slot_ids[roomy[int(round(v * (len(roomy) - 1)))]]
-            return self.slot_ids[roomy[0]]
-        if own:  # no free slot: the SKU's own cheapest slot, over its capacity
-            return self.slot_ids[min(dict.fromkeys(own), key=lambda i: (cost[i], i))]
-        best = int(np.argmin(np.where(self.reachable, cost, np.inf)))
-        return self.slot_ids[best]
+            best = min(fits, key=lambda i: (cost[i], i))
+        else:
+            free = [i for i in range(len(self.slot_ids)) if self.reachable[i] and self.slot_ids[i] not in occupied
+                    and self.slot_ids[i] not in self.claimed]
+            if free:
+                roomy = [i for i in free if self.slot_capacity[i] >= qty] or free
+                roomy.sort(key=lambda i: (cost[i], i))
+                if velocity:
+                    v = min(max(float(self.velocity.get(sku, 1.0)), 0.0), 1.0)
+                    best = roomy[int(round(v * (len(roomy) - 1)))]
+                else:
+                    best = roomy[0]
+            elif own:  # no free slot: the SKU's own cheapest slot, over its capacity
+                best = min(own, key=lambda i: (cost[i], i))
+            else:
+                best = int(np.argmin(np.where(self.reachable, cost, np.inf)))
+        slot = self.slot_ids[best]
+        pending[slot] = pending.get(slot, 0) + qty
+        occupied.add(slot)
+        return slot
 
     # -------------------------------------------------------------- assignment
     def urgent(self, task: PutawayTask, now_step: int, backlog: Mapping[str, int]) -> bool:
