@@ -130,6 +130,7 @@ class Putaway:
         self.holding = [self._holding_cells(ctl, k) for k in range(len(self.dock_cells))]
         self.tasks: dict[int, PutawayTask] = {}
         self.by_agent: dict[int, int] = {}  # agent -> task id
+        self.acting: set[int] = set()  # agents with a load or drop action in flight
         self.dock_busy: dict[int, int] = {}  # dock index -> agent working it (until it has loaded and left)
         self.claimed: dict[str, str] = {}  # free slot -> SKU of the pending putaway that will fill it
         self._next_id = 1
@@ -353,16 +354,23 @@ class Putaway:
         st = ctl.state[a]
         cell = int(ctl.pos[a])
         if k == EventKind.ARRIVED and st == S.PUTAWAY:
-            if not t.loaded and cell == t.dock:
-                ctl.link.command(Command(a, Action.PICK, ref=t.id, units=t.qty))
-            elif t.loaded and cell == t.cell:
-                ctl.link.command(Command(a, Action.DROP, ref=t.id))
+            # an arrival can be reported twice (a goal re-given on the cell the
+            # robot stands on): act only when no action is in flight
+            if a not in self.acting:
+                if not t.loaded and cell == t.dock:
+                    ctl.link.command(Command(a, Action.PICK, ref=t.id, units=t.qty))
+                    self.acting.add(a)
+                elif t.loaded and cell == t.cell:
+                    ctl.link.command(Command(a, Action.DROP, ref=t.id))
+                    self.acting.add(a)
             return True
         if k == EventKind.PICKED and st == S.PUTAWAY and not t.loaded:
+            self.acting.discard(a)
             t.loaded = True
             ctl._set_goal(a, t.cell, S.PUTAWAY)
             return True
         if k == EventKind.DROPPED and st == S.PUTAWAY and t.loaded:
+            self.acting.discard(a)
             self._stored(ctl, a, t)
             return True
         if k == EventKind.CLEARED and st == S.FAULT:
@@ -388,6 +396,7 @@ class Putaway:
         """Robot ``a`` faulted (or must charge): a task not yet loaded goes back
         to the pool (its units never left the dock); a loaded one stays on the
         robot, which carries it on when the fault clears."""
+        self.acting.discard(a)  # a fault aborts the load or drop in flight
         tid = self.by_agent.get(a)
         if tid is None:
             return
