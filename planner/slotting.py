@@ -31,11 +31,13 @@ __all__ = ["slot_costs", "abc_classes", "assign_by_velocity", "deal_by_use", "ex
            "reslot_plan"]
 
 
-def slot_costs(layout, *, targets=None) -> np.ndarray:
+def slot_costs(layout, *, targets=None, human: bool = False) -> np.ndarray:
     """Round-trip moves from the nearest target cell to each slot's access cell.
 
-    ``targets`` defaults to the layout's pack stations. Returns a float array,
-    one entry per ``layout.slots`` entry; ``inf`` for a slot no target reaches.
+    ``targets`` defaults to the layout's pack stations; ``human`` walks the
+    floor humans may use (``HUMAN_ONLY`` cells too) instead of the robots'.
+    Returns a float array, one entry per ``layout.slots`` entry; ``inf`` for
+    a slot no target reaches.
 
     Raises ``ValueError`` if there is no target cell.
     """
@@ -45,7 +47,8 @@ def slot_costs(layout, *, targets=None) -> np.ndarray:
         raise ValueError("slot costs need at least one target cell (the layout has no pack stations)")
     best = np.full(grid.size, UNREACHABLE, dtype=np.int64)
     for cell in cells:
-        best = np.minimum(best, bfs_distances(grid.passable_flat, grid.rows, grid.cols, grid.index(cell)))
+        floor = grid.human_passable.ravel() if human else grid.passable_flat
+        best = np.minimum(best, bfs_distances(floor, grid.rows, grid.cols, grid.index(cell)))
     access = np.array([grid.index(s.access) for s in layout.slots], dtype=np.int64)
     d = best[access].astype(np.float64)
     d[d >= UNREACHABLE] = np.inf
