@@ -153,7 +153,8 @@ def test_full_lifecycle_and_events(led):
     assert all(e.at == T0 for e in led.events("O1"))
     kinds = [m.kind for m in led.outbox(order_id="O1")]
     assert kinds == ["confirmed", "shipped", "delivered"]
-    assert led.totals() == {"received": 10, "adjusted": 0, "on_hand": 7, "reserved": 0, "in_totes": 0, "shipped": 3}
+    assert led.totals() == {"received": 10, "adjusted": 0, "on_hand": 7, "reserved": 0, "in_totes": 0, "shipped": 3,
+                            "at_dock": 0}
     led.check_invariants()
 
 
