@@ -43,6 +43,7 @@ __all__ = ["MODELS", "ForecastResult", "forecast_demand", "model_forecasts", "re
 MODELS: tuple[str, ...] = ("snaive", "dow", "croston", "sba", "tsb", "ses", "hw", "tsbw", "hwm", "hwd")
 _N_MODELS = len(MODELS)
 _SEASON = 7
+_MIN_HISTORY = 2 * _SEASON  # days of own history a backtest window needs
 
 _ALPHAS = np.array([0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3], dtype=np.float64)
 _GAMMAS = np.array([0.005, 0.02, 0.05, 0.1, 0.2], dtype=np.float64)
@@ -474,7 +475,7 @@ def model_forecasts(demand, *, horizon: int, starts=None) -> np.ndarray:
     return out
 
 
-def forecast_demand(demand, *, horizon: int = 28, starts=None, origins: int = 8, combine: int = 3,
+def forecast_demand(demand, *, horizon: int = 28, starts=None, origins: int = 16, combine: int = 3,
                     quantile: float = 0.9, models: tuple[str, ...] | None = None) -> ForecastResult:
     """Forecast daily demand for every SKU row of ``demand``.
 
@@ -517,23 +518,25 @@ def forecast_demand(demand, *, horizon: int = 28, starts=None, origins: int = 8,
     each = np.zeros((n_skus, _N_MODELS, horizon))
     errors = np.zeros((n_skus, _N_MODELS, max(origins, 1) * horizon))
     _fit_all(y, st, int(horizon), int(origins), allowed, each, errors)
-    if origins > 0:
-        mse = (errors ** 2).mean(axis=2)
-        short = (n - st) < (origins * horizon + 2 * _SEASON)
-    else:
-        mse = np.zeros((n_skus, _N_MODELS))
-        short = np.ones(n_skus, dtype=bool)
+    # a window counts for a SKU when its own history before the window is at
+    # least _MIN_HISTORY days; a SKU with no such window falls back to tsb
+    cuts = n - (origins - np.arange(origins)) * horizon
+    valid = (cuts[None, :] - st[:, None]) >= _MIN_HISTORY  # (n_skus, origins)
+    short = ~valid.any(axis=1)
+    w = np.repeat(valid, horizon, axis=1) if origins > 0 else np.zeros((n_skus, 1), dtype=bool)
+    counts = np.maximum(w.sum(axis=1), 1)
+    mse = (errors ** 2 * w[:, None, :]).sum(axis=2) / counts[:, None]
     ranked = np.argsort(np.where(allowed[None, :], mse, np.inf), axis=1, kind="stable")[:, :combine]
     fallback = MODELS.index("tsb") if allowed[MODELS.index("tsb")] else int(np.flatnonzero(allowed)[0])
     ranked[short] = fallback
     mean = np.maximum(np.take_along_axis(each, ranked[:, :, None], axis=1).mean(axis=1), 0.0)
     err = np.take_along_axis(errors, ranked[:, :, None], axis=1).mean(axis=1)  # (n_skus, origins*horizon)
-    if origins > 0:
-        upper = np.quantile(err, quantile, axis=1)
-        sigma = err.std(axis=1)
-    else:
-        upper = np.zeros(n_skus)
-        sigma = np.zeros(n_skus)
+    err = np.where(w, err, np.nan)
+    upper = np.zeros(n_skus)
+    sigma = np.zeros(n_skus)
+    if (~short).any():
+        upper[~short] = np.nanquantile(err[~short], quantile, axis=1)
+        sigma[~short] = np.nanstd(err[~short], axis=1)
     # short histories: a Poisson-like spread around the mean
     from statistics import NormalDist
 
