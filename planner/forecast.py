@@ -40,7 +40,7 @@ from numba import njit, prange
 
 __all__ = ["MODELS", "ForecastResult", "forecast_demand", "model_forecasts", "reorder_point"]
 
-MODELS: tuple[str, ...] = ("snaive", "dow", "croston", "sba", "tsb", "ses", "hw", "tsbw", "hwm", "hwd")
+MODELS: tuple[str, ...] = ("snaive", "dow", "croston", "sba", "tsb", "ses", "hw", "tsbw", "hwm", "hwd", "hwy")
 _N_MODELS = len(MODELS)
 _SEASON = 7
 _MIN_HISTORY = 2 * _SEASON  # days of own history a backtest window needs
@@ -60,7 +60,9 @@ _NO_BETA = np.zeros(1, dtype=np.float64)
 _NO_GAMMA = np.zeros(1, dtype=np.float64)
 _NO_PHI = np.ones(1, dtype=np.float64)
 # model index -> kind of the exactly-initialised additive model (-1: other)
-_ETS_KIND = np.array([-1, -1, -1, -1, -1, 0, 1, -1, -1, 2], dtype=np.int64)
+_ETS_KIND = np.array([-1, -1, -1, -1, -1, 0, 1, -1, -1, 2, 3], dtype=np.int64)
+_YEAR_W = 2.0 * math.pi / 365.25  # the yearly harmonic's angular frequency, radians a day
+_YEAR_MIN = 365  # days of history before hwy fits the yearly harmonic (hw before)
 
 
 # --------------------------------------------------------------------------- kernels
@@ -222,10 +224,12 @@ def _ets_fit(y, alpha, beta, gamma, phi, kind, cuts, sse, states):
     ``y[:cuts[i]]`` and ``states[i]`` (9) that fit's final (level, trend,
     s_0..s_6), ``s_k`` the season of days ``t % 7 == k``.
     """
-    p = 1 if kind == 0 else (7 if kind == 1 else 8)
+    p = 1 if kind == 0 else (7 if kind == 1 else (8 if kind == 2 else 9))
+    yearly = kind == 3
+    n_states = p - 2 if yearly else p  # columns from an initial state; then the harmonic's two
     r = p + 1
     x = np.zeros((r, 9))
-    for j in range(p):
+    for j in range(n_states):
         if j == 0:
             x[j, 0] = 1.0
         elif kind == 2 and j == 1:
@@ -247,8 +251,20 @@ def _ets_fit(y, alpha, beta, gamma, phi, kind, cuts, sse, states):
         ci += 1
     for t in range(cuts[n_cuts - 1] if n_cuts > 0 else 0):
         k = 2 + t % _SEASON
+        if yearly:
+            wt = _YEAR_W * t
+            sn = math.sin(wt)
+            cs = math.cos(wt)
         for i in range(r):
-            err = (y[t] if i == p else 0.0) - (x[i, 0] + phi * x[i, 1] + x[i, k])
+            if i == p:
+                u = y[t]
+            elif yearly and i == p - 2:
+                u = -sn
+            elif yearly and i == p - 1:
+                u = -cs
+            else:
+                u = 0.0
+            err = u - (x[i, 0] + phi * x[i, 1] + x[i, k])
             e[i] = err
             x[i, 0] += phi * x[i, 1] + alpha * err
             x[i, 1] = phi * x[i, 1] + beta * err
@@ -272,6 +288,8 @@ def _ets_fit(y, alpha, beta, gamma, phi, kind, cuts, sse, states):
                 for j in range(p):
                     v += c[j] * x[j, m]
                 states[ci, m] = v
+            states[ci, 9] = c[p - 2] if yearly else 0.0
+            states[ci, 10] = c[p - 1] if yearly else 0.0
             ci += 1
 
 
@@ -283,15 +301,15 @@ def _ets_grid(y, kind, cuts, horizon, out):
     in-sample one-step squared error."""
     if kind == 0:
         alphas, betas, gammas, phis = _SES_ALPHAS, _NO_BETA, _NO_GAMMA, _NO_PHI
-    elif kind == 1:
+    elif kind == 1 or kind == 3:
         alphas, betas, gammas, phis = _HW_ALPHAS, _NO_BETA, _HW_GAMMAS, _NO_PHI
     else:
         alphas, betas, gammas, phis = _HWD_ALPHAS, _HWD_BETAS, _HWD_GAMMAS, _PHIS
     m = cuts.shape[0]
     sse = np.empty(m)
-    states = np.empty((m, 9))
+    states = np.empty((m, 11))
     best = np.full(m, np.inf)
-    best_states = np.zeros((m, 9))
+    best_states = np.zeros((m, 11))
     best_phi = np.ones(m)
     for al in alphas:
         for ga in gammas:
@@ -310,6 +328,9 @@ def _ets_grid(y, kind, cuts, horizon, out):
             pk *= best_phi[i]
             damp += pk
             v = best_states[i, 0] + damp * best_states[i, 1] + best_states[i, 2 + (cuts[i] + h) % _SEASON]
+            if kind == 3:
+                wt = _YEAR_W * (cuts[i] + h)
+                v += best_states[i, 9] * math.sin(wt) + best_states[i, 10] * math.cos(wt)
             out[i, h] = v if v > 0.0 else 0.0
 
 
@@ -323,8 +344,14 @@ def _ets_forecasts(y, kind, cuts, horizon, out):
             lo += 1
         if lo > 0:
             _ets_grid(y, 0, cuts[:lo], horizon, out[:lo])
-    if lo < cuts.shape[0]:
-        _ets_grid(y, kind, cuts[lo:], horizon, out[lo:])
+    mid = lo
+    if kind == 3:
+        while mid < cuts.shape[0] and cuts[mid] < _YEAR_MIN:
+            mid += 1
+        if mid > lo:
+            _ets_grid(y, 1, cuts[lo:mid], horizon, out[lo:mid])
+    if mid < cuts.shape[0]:
+        _ets_grid(y, kind, cuts[mid:], horizon, out[mid:])
 
 
 @njit(cache=True)

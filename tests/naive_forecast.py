@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 ALPHAS = (0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3)
@@ -15,11 +17,17 @@ HWD_GAMMAS = (0.0, 0.005, 0.02, 0.05)
 HWD_PHIS = (0.8, 0.9, 0.98)
 
 
-def _smooth(y, level, trend, season, alpha, beta, gamma, phi):
-    """Additive-error smoothing from the given initial state: (one-step errors, final state)."""
+YEAR_W = 2 * math.pi / 365.25
+
+
+def _smooth(y, level, trend, season, alpha, beta, gamma, phi, yearly=(0.0, 0.0)):
+    """Additive-error smoothing from the given initial state, around a fixed
+    yearly harmonic ``a sin(wt) + b cos(wt)``: (one-step errors, final state)."""
     season = list(season)
     errors = []
+    a, b = yearly
     for t, v in enumerate(y):
+        v = v - a * math.sin(YEAR_W * t) - b * math.cos(YEAR_W * t)
         e = v - (level + phi * trend + season[t % 7])
         errors.append(e)
         level, trend = level + phi * trend + alpha * e, phi * trend + beta * e
@@ -34,34 +42,39 @@ def _fit_initial_state(y, alpha, beta, gamma, phi, kind):
     def init(c):
         level = c[0]
         trend = c[1] if kind == 2 else 0.0
-        free = list(c[2:] if kind == 2 else c[1:]) if kind > 0 else []
+        free = list(c[2:] if kind == 2 else c[1:7]) if kind > 0 else []
         season = free + [-sum(free)] if kind > 0 else [0.0] * 7
-        return level, trend, season
+        yearly = (c[7], c[8]) if kind == 3 else (0.0, 0.0)
+        return level, trend, season, alpha, beta, gamma, phi, yearly
 
-    p = {0: 1, 1: 7, 2: 8}[kind]
-    base = np.array(_smooth(y, *init([0.0] * p), alpha, beta, gamma, phi)[0])
-    cols = [np.array(_smooth(y, *init([1.0 if i == j else 0.0 for i in range(p)]), alpha, beta, gamma, phi)[0]) - base
-            for j in range(p)]
+    p = {0: 1, 1: 7, 2: 8, 3: 9}[kind]
+    base = np.array(_smooth(y, *init([0.0] * p))[0])
+    cols = [np.array(_smooth(y, *init([1.0 if i == j else 0.0 for i in range(p)]))[0]) - base for j in range(p)]
     c = np.linalg.lstsq(np.array(cols).T, -base, rcond=None)[0]
-    errors, final = _smooth(y, *init(list(c)), alpha, beta, gamma, phi)
-    return sum(e * e for e in errors), final
+    errors, final = _smooth(y, *init(list(c)))
+    return sum(e * e for e in errors), (*final, (c[7], c[8]) if kind == 3 else (0.0, 0.0))
 
 
 def exact_smoothing(y: list[float], horizon: int, kind: int) -> list[float]:
-    """ses (kind 0), hw (1) and hwd (2): constants by grid, initial state by least squares."""
+    """ses (kind 0), hw (1), hwd (2) and hwy (3, hw with a yearly harmonic):
+    constants by grid, initial state (and harmonic) by least squares."""
+    if kind == 3 and len(y) < 365:
+        kind = 1
     if kind > 0 and len(y) < 14:
         kind = 0
     grid = {0: [(a, 0.0, 0.0, 1.0) for a in SES_ALPHAS],
             1: [(a, 0.0, g, 1.0) for a in HW_ALPHAS for g in HW_GAMMAS],
+            3: [(a, 0.0, g, 1.0) for a in HW_ALPHAS for g in HW_GAMMAS],
             2: [(a, b, g, ph) for a in HWD_ALPHAS for g in HWD_GAMMAS for b in HWD_BETAS for ph in HWD_PHIS]}[kind]
     best = None
     for a, b, g, ph in grid:
         sse, final = _fit_initial_state(y, a, b, g, ph, kind)
         if best is None or sse < best[0]:
             best = (sse, final, ph)
-    _, (level, trend, season), phi = best
+    _, (level, trend, season, (a, b)), phi = best
     n = len(y)
-    return [max(level + sum(phi ** (i + 1) for i in range(h + 1)) * trend + season[(n + h) % 7], 0.0)
+    return [max(level + sum(phi ** (i + 1) for i in range(h + 1)) * trend + season[(n + h) % 7]
+                + a * math.sin(YEAR_W * (n + h)) + b * math.cos(YEAR_W * (n + h)), 0.0)
             for h in range(horizon)]
 
 
@@ -165,3 +178,7 @@ def holt_winters_multiplicative(y: list[float], horizon: int) -> list[float]:
 
 def holt_winters_damped(y: list[float], horizon: int) -> list[float]:
     return exact_smoothing(y, horizon, 2)
+
+
+def holt_winters_yearly(y: list[float], horizon: int) -> list[float]:
+    return exact_smoothing(y, horizon, 3)
