@@ -61,6 +61,7 @@ _NO_GAMMA = np.zeros(1, dtype=np.float64)
 _NO_PHI = np.ones(1, dtype=np.float64)
 # model index -> kind of the exactly-initialised additive model (-1: other)
 _ETS_KIND = np.array([-1, -1, -1, -1, -1, 0, 1, -1, -1, 2, 3], dtype=np.int64)
+_HWM = 8  # index of hwm, which fits every prefix in one pass too
 _YEAR_W = 2.0 * math.pi / 365.25  # the yearly harmonic's angular frequency, radians a day
 _YEAR_MIN = 365  # days of history before hwy fits the yearly harmonic (hw before)
 
@@ -136,36 +137,70 @@ def _croston_fit(y, alpha, kind):
 
 
 @njit(cache=True)
-def _hwm_fit(y, alpha, gamma, seasonal):
-    """Multiplicative weekly-season smoothing (indices floored at 0.05)."""
-    n = y.shape[0]
-    weeks = n // _SEASON
-    init = min(weeks, 12)
-    if init < 1:
-        return _ses_fit(y, alpha)[0], 0.0
-    level = 0.0
-    for t in range(init * _SEASON):
-        level += y[t]
-    level /= init * _SEASON
-    for i in range(_SEASON):
-        seasonal[i] = 0.0
-    for t in range(init * _SEASON):
-        seasonal[t % _SEASON] += y[t] / init
-    for i in range(_SEASON):
-        seasonal[i] = seasonal[i] / level if level > 0 else 1.0
-        if seasonal[i] < 0.05:
-            seasonal[i] = 0.05
-    sse = 0.0
-    for t in range(n):
-        s = seasonal[t % _SEASON]
-        e = y[t] - level * s
-        if t >= _SEASON:
-            sse += e * e
-        level += alpha * (y[t] / s - level)
-        if level > 0:
-            ns = s + gamma * (y[t] / level - s)
-            seasonal[t % _SEASON] = ns if ns > 0.05 else 0.05
-    return level, sse
+def _hwm_grid(y, cuts, horizon, out):
+    """Multiplicative weekly-season smoothing (indices floored at 0.05) from
+    every prefix ``y[:cuts[i]]`` into ``out[i, :horizon]``, constants chosen per
+    prefix on the grid by one-step squared error (from the second week). The
+    level and season start from the first ``min(cuts[0] // 7, 12)`` weeks, the
+    same for every cut passed (the caller groups them), so one pass per grid
+    point fits every prefix; a prefix under a week keeps a neutral season."""
+    m = cuts.shape[0]
+    best = np.full(m, np.inf)
+    best_lvl = np.zeros(m)
+    best_seas = np.ones((m, _SEASON))
+    init = min(cuts[0] // _SEASON, 12)
+    seasonal = np.empty(_SEASON)
+    if cuts[0] == 0:
+        best_lvl[:] = 0.0
+    elif init < 1:
+        best_lvl[0] = _ses_fit(y[:cuts[0]], _ALPHAS[0])[0]
+    else:
+        for alpha in _ALPHAS:
+            for gamma in _GAMMAS:
+                level = 0.0
+                for t in range(init * _SEASON):
+                    level += y[t]
+                level /= init * _SEASON
+                seasonal[:] = 0.0
+                for t in range(init * _SEASON):
+                    seasonal[t % _SEASON] += y[t] / init
+                for i in range(_SEASON):
+                    seasonal[i] = seasonal[i] / level if level > 0 else 1.0
+                    if seasonal[i] < 0.05:
+                        seasonal[i] = 0.05
+                sse = 0.0
+                ci = 0
+                for t in range(cuts[m - 1]):
+                    s = seasonal[t % _SEASON]
+                    e = y[t] - level * s
+                    if t >= _SEASON:
+                        sse += e * e
+                    level += alpha * (y[t] / s - level)
+                    if level > 0:
+                        ns = s + gamma * (y[t] / level - s)
+                        seasonal[t % _SEASON] = ns if ns > 0.05 else 0.05
+                    while ci < m and cuts[ci] == t + 1:
+                        if sse < best[ci]:
+                            best[ci] = sse
+                            best_lvl[ci] = level
+                            best_seas[ci, :] = seasonal
+                        ci += 1
+    for i in range(m):
+        for h in range(horizon):
+            v = best_lvl[i] * best_seas[i, (cuts[i] + h) % _SEASON]
+            out[i, h] = v if v > 0.0 else 0.0
+
+
+@njit(cache=True)
+def _hwm_forecasts(y, cuts, horizon, out):
+    """:func:`_hwm_grid` for every prefix: each cut under 12 weeks on its own
+    (its initial weeks differ), the longer ones in one pass."""
+    i = 0
+    n_cuts = cuts.shape[0]
+    while i < n_cuts:
+        j = i + 1 if cuts[i] < 12 * _SEASON else n_cuts
+        _hwm_grid(y, cuts[i:j], horizon, out[i:j])
+        i = j
 
 
 @njit(cache=True)
@@ -392,23 +427,6 @@ def _forecast_one(y, model, horizon, out):
         for h in range(horizon):
             out[h] = f
         return
-    if model == 8:  # hwm: multiplicative season
-        best = 1e300
-        # a fit too short to set the season leaves it neutral (times 1)
-        seas = np.ones(_SEASON)
-        best_seas = seas.copy()
-        lvl = 0.0
-        for a in _ALPHAS:
-            for g in _GAMMAS:
-                la, sse = _hwm_fit(y, a, g, seas)
-                if sse < best:
-                    best = sse
-                    lvl = la
-                    best_seas[:] = seas
-        for h in range(horizon):
-            v = lvl * best_seas[(n + h) % _SEASON]
-            out[h] = v if v > 0.0 else 0.0
-        return
     # model 7: tsbw = tsb level x weekday profile of the last 12 weeks
     best = 1e300
     f = 0.0
@@ -451,6 +469,8 @@ def _fit_all(y, starts, horizon, origins, allowed, each, errors):
                 continue
             if _ETS_KIND[m] >= 0:
                 _ets_forecasts(hist, _ETS_KIND[m], cuts, horizon, res)
+            elif m == _HWM:
+                _hwm_forecasts(hist, cuts, horizon, res)
             else:
                 for o in range(origins + 1):
                     _forecast_one(hist[:cuts[o]], m, horizon, buf)
