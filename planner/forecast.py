@@ -40,7 +40,7 @@ from numba import njit, prange
 
 __all__ = ["MODELS", "ForecastResult", "forecast_demand", "model_forecasts", "reorder_point"]
 
-MODELS: tuple[str, ...] = ("snaive", "dow", "croston", "sba", "tsb", "ses", "hw", "tsbw", "hwm", "hwd", "hwy")
+MODELS: tuple[str, ...] = ("snaive", "dow", "croston", "sba", "tsb", "ses", "hw", "tsbw", "hwm", "hwd", "hwy", "hwdy")
 _N_MODELS = len(MODELS)
 _SEASON = 7
 _MIN_HISTORY = 2 * _SEASON  # days of own history a backtest window needs
@@ -54,13 +54,13 @@ _HW_ALPHAS = np.array([0.0, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2], dtype=np.
 _HW_GAMMAS = np.array([0.0, 0.002, 0.01, 0.03, 0.1], dtype=np.float64)
 _HWD_ALPHAS = np.array([0.005, 0.01, 0.02, 0.05, 0.1, 0.2], dtype=np.float64)
 _HWD_BETAS = np.array([0.001], dtype=np.float64)
-_HWD_GAMMAS = np.array([0.0, 0.005, 0.02, 0.05], dtype=np.float64)
-_PHIS = np.array([0.8, 0.9, 0.98], dtype=np.float64)
+_HWD_GAMMAS = np.array([0.0, 0.005, 0.03], dtype=np.float64)
+_PHIS = np.array([0.8, 0.95], dtype=np.float64)
 _NO_BETA = np.zeros(1, dtype=np.float64)
 _NO_GAMMA = np.zeros(1, dtype=np.float64)
 _NO_PHI = np.ones(1, dtype=np.float64)
 # model index -> kind of the exactly-initialised additive model (-1: other)
-_ETS_KIND = np.array([-1, -1, -1, -1, -1, 0, 1, -1, -1, 2, 3], dtype=np.int64)
+_ETS_KIND = np.array([-1, -1, -1, -1, -1, 0, 1, -1, -1, 2, 3, 4], dtype=np.int64)
 _HWM = 8  # index of hwm, which fits every prefix in one pass too
 _YEAR_W = 2.0 * math.pi / 365.25  # the yearly harmonic's angular frequency, radians a day
 _YEAR_MIN = 365  # days of history before hwy fits the yearly harmonic (hw before)
@@ -259,18 +259,18 @@ def _ets_fit(y, alpha, beta, gamma, phi, kind, cuts, sse, states):
     ``y[:cuts[i]]`` and ``states[i]`` (9) that fit's final (level, trend,
     s_0..s_6), ``s_k`` the season of days ``t % 7 == k``.
     """
-    p = 1 if kind == 0 else (7 if kind == 1 else (8 if kind == 2 else 9))
-    yearly = kind == 3
+    p = (1, 7, 8, 9, 10)[kind]
+    yearly = kind >= 3
     n_states = p - 2 if yearly else p  # columns from an initial state; then the harmonic's two
     r = p + 1
     x = np.zeros((r, 9))
     for j in range(n_states):
         if j == 0:
             x[j, 0] = 1.0
-        elif kind == 2 and j == 1:
+        elif (kind == 2 or kind == 4) and j == 1:
             x[j, 1] = 1.0
         else:
-            k = j - (2 if kind == 2 else 1)
+            k = j - (2 if (kind == 2 or kind == 4) else 1)
             x[j, 2 + k] = 1.0
             x[j, 8] = -1.0
     g = np.zeros((r, r))
@@ -363,7 +363,7 @@ def _ets_grid(y, kind, cuts, horizon, out):
             pk *= best_phi[i]
             damp += pk
             v = best_states[i, 0] + damp * best_states[i, 1] + best_states[i, 2 + (cuts[i] + h) % _SEASON]
-            if kind == 3:
+            if kind >= 3:
                 wt = _YEAR_W * (cuts[i] + h)
                 v += best_states[i, 9] * math.sin(wt) + best_states[i, 10] * math.cos(wt)
             out[i, h] = v if v > 0.0 else 0.0
@@ -380,11 +380,11 @@ def _ets_forecasts(y, kind, cuts, horizon, out):
         if lo > 0:
             _ets_grid(y, 0, cuts[:lo], horizon, out[:lo])
     mid = lo
-    if kind == 3:
+    if kind >= 3:
         while mid < cuts.shape[0] and cuts[mid] < _YEAR_MIN:
             mid += 1
         if mid > lo:
-            _ets_grid(y, 1, cuts[lo:mid], horizon, out[lo:mid])
+            _ets_grid(y, kind - 2, cuts[lo:mid], horizon, out[lo:mid])
     if mid < cuts.shape[0]:
         _ets_grid(y, kind, cuts[mid:], horizon, out[mid:])
 

@@ -13,8 +13,8 @@ HW_ALPHAS = (0.0, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2)
 HW_GAMMAS = (0.0, 0.002, 0.01, 0.03, 0.1)
 HWD_ALPHAS = (0.005, 0.01, 0.02, 0.05, 0.1, 0.2)
 HWD_BETAS = (0.001,)
-HWD_GAMMAS = (0.0, 0.005, 0.02, 0.05)
-HWD_PHIS = (0.8, 0.9, 0.98)
+HWD_GAMMAS = (0.0, 0.005, 0.03)
+HWD_PHIS = (0.8, 0.95)
 
 
 YEAR_W = 2 * math.pi / 365.25
@@ -40,32 +40,35 @@ def _fit_initial_state(y, alpha, beta, gamma, phi, kind):
     one-step squared error: the errors are affine in it, so build the design
     matrix column by column and solve by numpy's least squares."""
     def init(c):
+        damped = kind in (2, 4)
         level = c[0]
-        trend = c[1] if kind == 2 else 0.0
-        free = list(c[2:] if kind == 2 else c[1:7]) if kind > 0 else []
+        trend = c[1] if damped else 0.0
+        free = list(c[2:8] if damped else c[1:7]) if kind > 0 else []
         season = free + [-sum(free)] if kind > 0 else [0.0] * 7
-        yearly = (c[7], c[8]) if kind == 3 else (0.0, 0.0)
+        yearly = (c[-2], c[-1]) if kind >= 3 else (0.0, 0.0)
         return level, trend, season, alpha, beta, gamma, phi, yearly
 
-    p = {0: 1, 1: 7, 2: 8, 3: 9}[kind]
+    p = {0: 1, 1: 7, 2: 8, 3: 9, 4: 10}[kind]
     base = np.array(_smooth(y, *init([0.0] * p))[0])
     cols = [np.array(_smooth(y, *init([1.0 if i == j else 0.0 for i in range(p)]))[0]) - base for j in range(p)]
     c = np.linalg.lstsq(np.array(cols).T, -base, rcond=None)[0]
     errors, final = _smooth(y, *init(list(c)))
-    return sum(e * e for e in errors), (*final, (c[7], c[8]) if kind == 3 else (0.0, 0.0))
+    return sum(e * e for e in errors), (*final, (c[-2], c[-1]) if kind >= 3 else (0.0, 0.0))
 
 
 def exact_smoothing(y: list[float], horizon: int, kind: int) -> list[float]:
-    """ses (kind 0), hw (1), hwd (2) and hwy (3, hw with a yearly harmonic):
-    constants by grid, initial state (and harmonic) by least squares."""
-    if kind == 3 and len(y) < 365:
-        kind = 1
+    """ses (kind 0), hw (1), hwd (2), hwy (3: hw with a yearly harmonic) and
+    hwdy (4: hwd with it): constants by grid, initial state (and harmonic) by
+    least squares."""
+    if kind >= 3 and len(y) < 365:
+        kind -= 2
     if kind > 0 and len(y) < 14:
         kind = 0
     grid = {0: [(a, 0.0, 0.0, 1.0) for a in SES_ALPHAS],
             1: [(a, 0.0, g, 1.0) for a in HW_ALPHAS for g in HW_GAMMAS],
             3: [(a, 0.0, g, 1.0) for a in HW_ALPHAS for g in HW_GAMMAS],
-            2: [(a, b, g, ph) for a in HWD_ALPHAS for g in HWD_GAMMAS for b in HWD_BETAS for ph in HWD_PHIS]}[kind]
+            2: [(a, b, g, ph) for a in HWD_ALPHAS for g in HWD_GAMMAS for b in HWD_BETAS for ph in HWD_PHIS],
+            4: [(a, b, g, ph) for a in HWD_ALPHAS for g in HWD_GAMMAS for b in HWD_BETAS for ph in HWD_PHIS]}[kind]
     best = None
     for a, b, g, ph in grid:
         sse, final = _fit_initial_state(y, a, b, g, ph, kind)
@@ -182,3 +185,7 @@ def holt_winters_damped(y: list[float], horizon: int) -> list[float]:
 
 def holt_winters_yearly(y: list[float], horizon: int) -> list[float]:
     return exact_smoothing(y, horizon, 3)
+
+
+def holt_winters_damped_yearly(y: list[float], horizon: int) -> list[float]:
+    return exact_smoothing(y, horizon, 4)

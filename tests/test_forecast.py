@@ -23,8 +23,9 @@ def test_every_model_matches_its_slow_twin(y, horizon):
     assert np.allclose(m["tsbw"], naive.tsb_weekly(y, horizon))
     assert np.allclose(m["hwm"], naive.holt_winters_multiplicative(y, horizon))
     assert np.allclose(m["hwd"], naive.holt_winters_damped(y, horizon))
-    # hwy on a history shorter than a year is hw
+    # hwy and hwdy on a history shorter than a year are hw and hwd
     assert np.allclose(m["hwy"], m["hw"])
+    assert np.allclose(m["hwdy"], m["hwd"])
 
 
 def _yearly_series(seed: int) -> list[float]:
@@ -41,6 +42,7 @@ long_series = st.integers(0, 2**32 - 1).map(_yearly_series)
 def test_yearly_harmonic_model_matches_its_slow_twin(y, horizon):
     fast = model_forecasts(np.array([y]), horizon=horizon)[0]
     assert np.allclose(fast[MODELS.index("hwy")], naive.holt_winters_yearly(y, horizon))
+    assert np.allclose(fast[MODELS.index("hwdy")], naive.holt_winters_damped_yearly(y, horizon))
 
 
 def test_backtest_errors_are_each_windows_refit():
