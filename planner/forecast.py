@@ -15,16 +15,28 @@ hw       exponential smoothing with an additive weekly season
 tsbw     TSB times a weekly profile (intermittent demand with a weekday shape)
 hwm      exponential smoothing with a multiplicative weekly season
 hwd      additive damped trend with an additive weekly season (Holt-Winters)
+hwy      hw plus a yearly harmonic ``a sin(wt) + b cos(wt)``, w = 2 pi / 365.25
+hwdy     hwd plus the yearly harmonic
 ======== ==============================================================
 
-Smoothing constants are fitted per SKU and model on a small grid by one-step
-in-sample squared error. The chosen model is the one with the lowest mean
-squared error over ``origins`` backtest windows of ``horizon`` days at the end
-of the history (the M5 RMSSE ranks models the same way per SKU, since its
-scale is per SKU), and the forecast averages the best few. The upper quantile
-``q`` is the point forecast plus the ``q``-quantile of the combination's
-backtest errors at that SKU, floored at zero; the reorder point covers the mean demand over the lead time plus safety
-stock ``z * sigma * sqrt(L)`` with ``sigma`` the backtest error spread.
+The additive models (ses, hw, hwd, hwy, hwdy) are additive-error
+exponential smoothing: for fixed smoothing constants their one-step errors
+are affine in the initial state (and in the harmonic's two coefficients), so
+the state that minimises the in-sample one-step squared error is solved
+exactly by least squares (:func:`_ets_fit`), and the constants are chosen on
+a grid by the same error. The other models fit their constants on a grid by
+one-step in-sample squared error with heuristic initial states.
+
+The chosen models are the ones with the lowest mean squared error over
+``origins`` backtest windows of ``horizon`` days at the end of the history
+(the M5 RMSSE ranks models the same way per SKU, since its scale is per
+SKU), and the forecast averages the best few. The weekly-season smoothing
+models and ses fit all the backtest prefixes of a series in one pass (the
+others are cheap and refitted per window). The upper quantile ``q`` is the
+point forecast plus the ``q``-quantile of the combination's backtest errors
+at that SKU, floored at zero; the reorder point covers the mean demand over
+the lead time plus safety stock ``z * sigma * sqrt(L)`` with ``sigma`` the
+backtest error spread.
 
 Demand arrays are ``float64`` ``(n_skus, n_days)``; each SKU's history starts at
 its own ``start`` index (days before it are ignored, not taken as zeros).
@@ -527,7 +539,8 @@ def forecast_demand(demand, *, horizon: int = 28, starts=None, origins: int = 16
     """Forecast daily demand for every SKU row of ``demand``.
 
     Every model is backtested per SKU on ``origins`` consecutive windows of
-    ``horizon`` days at the end of the history; the forecast is the mean of the
+    ``horizon`` days at the end of the history (a window counts for a SKU
+    when at least two weeks of its own history precede it); the forecast is the mean of the
     ``combine`` models with the lowest backtest mean squared error (``combine=1``
     picks the single best). Combining a few well-ranked models is steadier than
     picking one: the backtest ranks are noisy on short or intermittent series.
@@ -538,7 +551,9 @@ def forecast_demand(demand, *, horizon: int = 28, starts=None, origins: int = 16
     horizon: days to forecast (>= 1).
     starts: optional per-SKU index of the first day of its history.
     origins: backtest windows (fewer are used when the history is short; SKUs
-        whose own history is too short for any window use ``tsb``).
+        whose own history is too short for any window use ``tsb``). More
+        windows rank the models more steadily; the smoothing models fit all
+        of them in one pass over the series, so they are cheap.
     combine: how many of the best-ranked models to average (>= 1).
     quantile: the upper quantile to report (0.5 < q < 1).
     models: restrict the choice to these model names (default: all).
