@@ -30,6 +30,9 @@ REPORT_KEYS = (
 
 WAREHOUSE = "WH-1"
 
+#: Units on a stocked slot are drawn uniformly from 1 to this (or the slot's capacity).
+STOCK_MAX_QTY = 100
+
 
 @dataclass(frozen=True, kw_only=True)
 class ShiftSpec:
@@ -204,14 +207,18 @@ def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = N
     ledger.add_warehouse(Warehouse(id=WAREHOUSE, region="region-1", handling_days=0, cost=2.0), at=spec.start)
     skus = demo_catalog(spec.skus, seed=spec.seed)
     popular = _slotting(skus, layout, seed=spec.seed)
-    stocked = stock_layout(ledger, WAREHOUSE, layout, popular, seed=spec.seed, max_qty=100,
-                           slot_order=_velocity_slot_order(layout) if spec.slotting == "velocity" else None,
-                           at=spec.start)
-    on_shelf = {sku for _, sku, _ in stocked}
-    stocked_ids = [s for s in dict.fromkeys(x.id for x in popular) if s in on_shelf]  # most popular first
     rate = spec.rate_per_hour or _default_rate(spec, layout)
     n_total = spec.orders
     backlog = spec.backlog if spec.backlog is not None else int(round(0.05 * (n_total or rate * spec.hours)))
+    if spec.slotting == "velocity":
+        dealt = _deal_by_use(popular, layout, orders=n_total or rate * spec.hours + backlog)
+        stocked = stock_layout(ledger, WAREHOUSE, layout, dealt, seed=spec.seed, max_qty=STOCK_MAX_QTY,
+                               slot_order=_velocity_slot_order(layout), at=spec.start)
+    else:
+        stocked = stock_layout(ledger, WAREHOUSE, layout, popular, seed=spec.seed, max_qty=STOCK_MAX_QTY,
+                               at=spec.start)
+    on_shelf = {sku for _, sku, _ in stocked}
+    stocked_ids = [s for s in dict.fromkeys(x.id for x in popular) if s in on_shelf]  # most popular first
     if generate:
         arrivals, cancels = order_stream(stocked_ids, hours=spec.hours, rate_per_hour=rate, n_orders=n_total,
                                          backlog=backlog, seed=spec.seed, bad_fraction=spec.bad_fraction,
@@ -285,17 +292,37 @@ def _slotting(skus, layout, *, seed: int, fill: float = 0.8) -> list:
     ``1 / rank ** 0.8``) and slots in proportion to it, at least one each
     (popularity-based slotting, so that fast movers do not run out first).
     The list is in popularity order, most popular first."""
+    from fleet.orderstream import popularity
+
     rng = np.random.default_rng([seed, 17])
     ranked = [skus[i] for i in rng.permutation(len(skus))]
     n = len(ranked)
     n_fill = int(round(fill * len(layout.slots)))
-    weights = 1.0 / np.arange(1, n + 1) ** 0.8
-    weights /= weights.sum()
+    weights = popularity(n)
     extra = np.floor(weights * max(n_fill - n, 0)).astype(int)
     out = []
     for sku, k in zip(ranked, extra):
         out += [sku] * (1 + int(k))
     return out
+
+
+def _deal_by_use(popular: list, layout, *, orders: float) -> list:
+    """``popular`` (the :func:`_slotting` list) reordered for velocity
+    slotting: slot instances by the units expected to be drawn from each over
+    the shift (``planner.slotting.deal_by_use``; the demand estimate is
+    ``fleet.orderstream.expected_units`` for ``orders`` orders, a slot holds
+    :data:`STOCK_MAX_QTY` / 2 units on average). A fast mover's first slots
+    come first; its reserve slots, which the shift will not reach (picks
+    draw from a SKU's nearest slot first), go behind every slot that will
+    be picked from."""
+    from fleet.orderstream import expected_units
+    from planner.slotting import deal_by_use
+
+    ids = list(dict.fromkeys(x.id for x in popular))
+    demand = dict(zip(ids, expected_units(len(ids), orders)))
+    per_slot = float(np.mean([(1 + min(s.capacity, STOCK_MAX_QTY)) / 2.0 for s in layout.slots]))
+    order = deal_by_use([x.id for x in popular], demand, units_per_slot=per_slot)
+    return [popular[k] for k in order]
 
 
 def _velocity_slot_order(layout) -> list[str]:
