@@ -256,20 +256,23 @@ def _ets_fit(y, alpha, beta, gamma, phi, kind, cuts, sse, states):
     on every prefix ``y[:cuts[i]]`` in one pass (``cuts`` ascending).
 
     ``kind`` 0: level only (simple exponential smoothing); 1: level and an
-    additive weekly season; 2: level, damped trend (``phi``) and the season.
-    For fixed constants the one-step errors are affine in the initial state,
-    so the initial state minimising the in-sample one-step squared error is a
-    linear least-squares solution: the model is run on ``y`` from a zero state
-    and, alongside, on a zero input from each unit initial component (level,
-    trend, six free season indices; the seventh makes the season sum to zero);
-    the cross products of those error series are the normal equations, and the
-    fitted final state is the same combination of the runs' final states.
-    Every prefix's fit only needs the sums up to its end, so one pass serves
-    all the backtest origins.
+    additive weekly season; 2: level, damped trend (``phi``) and the season;
+    3 and 4: kinds 1 and 2 around a yearly harmonic ``a sin(wt) + b cos(wt)``
+    (``t`` the day index in ``y``), i.e. smoothing ``y - harmonic``.
+    For fixed constants the one-step errors are affine in the initial state
+    and in ``(a, b)``, so the ones minimising the in-sample one-step squared
+    error are a linear least-squares solution: the model is run on ``y`` from
+    a zero state and, alongside, on a zero input from each unit initial
+    component (level, trend, six free season indices; the seventh makes the
+    season sum to zero) and on the inputs ``-sin(wt)``, ``-cos(wt)`` from a
+    zero state; the cross products of those error series are the normal
+    equations, and the fitted final state is the same combination of the
+    runs' final states. Every prefix's fit only needs the sums up to its end,
+    so one pass serves all the backtest origins.
 
     ``sse[i]`` receives the minimum sum of squared one-step errors over
-    ``y[:cuts[i]]`` and ``states[i]`` (9) that fit's final (level, trend,
-    s_0..s_6), ``s_k`` the season of days ``t % 7 == k``.
+    ``y[:cuts[i]]`` and ``states[i]`` (11) that fit's final (level, trend,
+    s_0..s_6, a, b), ``s_k`` the season of days ``t % 7 == k``.
     """
     p = (1, 7, 8, 9, 10)[kind]
     yearly = kind >= 3
@@ -296,6 +299,8 @@ def _ets_fit(y, alpha, beta, gamma, phi, kind, cuts, sse, states):
         sse[ci] = 0.0
         states[ci, :] = 0.0
         ci += 1
+    sn = 0.0
+    cs = 0.0
     for t in range(cuts[n_cuts - 1] if n_cuts > 0 else 0):
         k = 2 + t % _SEASON
         if yearly:
