@@ -70,9 +70,25 @@ def rmsse(train: np.ndarray, test: np.ndarray, fc: np.ndarray) -> np.ndarray:
     return out
 
 
-def run_statsforecast(train: np.ndarray, horizon: int):
+CACHE_DIR = Path(__file__).parent / ".cache"
+
+
+def _cache_path(model: str, *, skus: int, days: int, horizon: int, seed: int, version: str) -> Path:
+    """statsforecast's output depends only on the data, i.e. on the generator's
+    arguments and the hold-out: the cache file is keyed by them (and the
+    statsforecast version)."""
+    return CACHE_DIR / f"{model}-skus{skus}-days{days}-h{horizon}-seed{seed}-sf{version}.npz"
+
+
+def run_statsforecast(train: np.ndarray, horizon: int, *, seed: int, use_cache: bool = True):
+    """statsforecast's models on ``train``: {name: (forecast, wall_s, cached)}.
+
+    A model's forecast and its measured wall time are stored in
+    ``benchmarks/.cache/`` and reused by later runs on the same data
+    (``use_cache=False`` re-runs and overwrites)."""
     try:
         import pandas as pd
+        import statsforecast
         from statsforecast import StatsForecast
         from statsforecast.models import (
             ADIDA, IMAPA, TSB, AutoETS, CrostonClassic, CrostonOptimized, CrostonSBA,
@@ -91,6 +107,12 @@ def run_statsforecast(train: np.ndarray, horizon: int):
     }
     results = {}
     for name, model in models.items():
+        path = _cache_path(name, skus=n, days=days + horizon, horizon=horizon, seed=seed,
+                           version=statsforecast.__version__)
+        if use_cache and path.exists():
+            with np.load(path) as z:
+                results[name] = (z["fc"], float(z["wall"]), True)
+            continue
         # warm up numba inside statsforecast on a small slice, excluded from timing
         StatsForecast(models=[model], freq="D", n_jobs=1).forecast(df=df[df.unique_id < 2], h=horizon)
         t0 = time.perf_counter()
@@ -98,7 +120,10 @@ def run_statsforecast(train: np.ndarray, horizon: int):
         wall = time.perf_counter() - t0
         col = [c for c in fc.columns if c not in ("unique_id", "ds")][0]
         fc = fc.sort_values(["unique_id", "ds"])
-        results[name] = (np.clip(fc[col].to_numpy().reshape(n, horizon), 0, None), wall)
+        fc = np.clip(fc[col].to_numpy().reshape(n, horizon), 0, None)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(path, fc=fc, wall=wall)
+        results[name] = (fc, wall, False)
     return results, None
 
 
@@ -108,6 +133,8 @@ def main(argv=None) -> int:
     ap.add_argument("--horizon", type=int, default=28)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-peer", action="store_true", help="skip statsforecast")
+    ap.add_argument("--refresh-peer", action="store_true",
+                    help="re-run statsforecast instead of reading its cached forecasts (benchmarks/.cache/)")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "forecast_bench.json"))
     args = ap.parse_args(argv)
 
@@ -131,9 +158,14 @@ def main(argv=None) -> int:
     # plain 12-week day-of-week mean and seasonal naive are the baselines
     rows["seasonal naive"] = (each[:, MODELS.index("snaive")], None)
     rows["12-week dow mean"] = (each[:, MODELS.index("dow")], None)
-    sf, why = (None, "skipped") if args.no_peer else run_statsforecast(train, h)
+    sf, why = (None, "skipped") if args.no_peer else run_statsforecast(
+        train, h, seed=args.seed, use_cache=not args.refresh_peer)
     if sf:
-        rows.update(sf)
+        rows.update({k: (fc, wall) for k, (fc, wall, _) in sf.items()})
+        cached = sorted(k for k, v in sf.items() if v[2])
+        if cached:
+            print(f"statsforecast read from the cache (forecasts and the wall time measured when cached): "
+                  f"{', '.join(cached)}")
 
     scores = {name: float(rmsse(train, test, fc).mean()) for name, (fc, _) in rows.items()}
     snaive = scores["seasonal naive"]
@@ -157,6 +189,7 @@ def main(argv=None) -> int:
         "robocore_vs_snaive": scores["robocore (auto)"] / snaive,
         "q90_coverage": cover,
         "best_statsforecast": best_sf,
+        "statsforecast_cached": sorted(k for k, v in (sf or {}).items() if v[2]),
         "best_ranked_model": {m: int(sum(1 for x in res.model if x.split("+")[0] == m)) for m in MODELS},
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -2,22 +2,87 @@
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
 ALPHAS = (0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3)
 GAMMAS = (0.005, 0.02, 0.05, 0.1, 0.2)
-BETAS = (0.01,)
-PHIS = (0.9, 0.98)
+SES_ALPHAS = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3)
+HW_ALPHAS = (0.0, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2)
+HW_GAMMAS = (0.0, 0.002, 0.01, 0.03, 0.1)
+HWD_ALPHAS = (0.005, 0.01, 0.02, 0.05, 0.1, 0.2)
+HWD_BETAS = (0.001,)
+HWD_GAMMAS = (0.0, 0.005, 0.03)
+HWD_PHIS = (0.8, 0.95)
 
 
-def ses(y: list[float]) -> float:
+YEAR_W = 2 * math.pi / 365.25
+
+
+def _smooth(y, level, trend, season, alpha, beta, gamma, phi, yearly=(0.0, 0.0)):
+    """Additive-error smoothing from the given initial state, around a fixed
+    yearly harmonic ``a sin(wt) + b cos(wt)``: (one-step errors, final state)."""
+    season = list(season)
+    errors = []
+    a, b = yearly
+    for t, v in enumerate(y):
+        v = v - a * math.sin(YEAR_W * t) - b * math.cos(YEAR_W * t)
+        e = v - (level + phi * trend + season[t % 7])
+        errors.append(e)
+        level, trend = level + phi * trend + alpha * e, phi * trend + beta * e
+        season[t % 7] += gamma * e
+    return errors, (level, trend, season)
+
+
+def _fit_initial_state(y, alpha, beta, gamma, phi, kind):
+    """The initial state (level, trend, season summing to zero) with the least
+    one-step squared error: the errors are affine in it, so build the design
+    matrix column by column and solve by numpy's least squares."""
+    def init(c):
+        damped = kind in (2, 4)
+        level = c[0]
+        trend = c[1] if damped else 0.0
+        free = list(c[2:8] if damped else c[1:7]) if kind > 0 else []
+        season = free + [-sum(free)] if kind > 0 else [0.0] * 7
+        yearly = (c[-2], c[-1]) if kind >= 3 else (0.0, 0.0)
+        return level, trend, season, alpha, beta, gamma, phi, yearly
+
+    p = {0: 1, 1: 7, 2: 8, 3: 9, 4: 10}[kind]
+    base = np.array(_smooth(y, *init([0.0] * p))[0])
+    cols = [np.array(_smooth(y, *init([1.0 if i == j else 0.0 for i in range(p)]))[0]) - base for j in range(p)]
+    c = np.linalg.lstsq(np.array(cols).T, -base, rcond=None)[0]
+    errors, final = _smooth(y, *init(list(c)))
+    return sum(e * e for e in errors), (*final, (c[-2], c[-1]) if kind >= 3 else (0.0, 0.0))
+
+
+def exact_smoothing(y: list[float], horizon: int, kind: int) -> list[float]:
+    """ses (kind 0), hw (1), hwd (2), hwy (3: hw with a yearly harmonic) and
+    hwdy (4: hwd with it): constants by grid, initial state (and harmonic) by
+    least squares."""
+    if kind >= 3 and len(y) < 365:
+        kind -= 2
+    if kind > 0 and len(y) < 14:
+        kind = 0
+    grid = {0: [(a, 0.0, 0.0, 1.0) for a in SES_ALPHAS],
+            1: [(a, 0.0, g, 1.0) for a in HW_ALPHAS for g in HW_GAMMAS],
+            3: [(a, 0.0, g, 1.0) for a in HW_ALPHAS for g in HW_GAMMAS],
+            2: [(a, b, g, ph) for a in HWD_ALPHAS for g in HWD_GAMMAS for b in HWD_BETAS for ph in HWD_PHIS],
+            4: [(a, b, g, ph) for a in HWD_ALPHAS for g in HWD_GAMMAS for b in HWD_BETAS for ph in HWD_PHIS]}[kind]
     best = None
-    for a in ALPHAS:
-        level, sse = y[0], 0.0
-        for v in y[1:]:
-            sse += (v - level) ** 2
-            level = level + a * (v - level)
+    for a, b, g, ph in grid:
+        sse, final = _fit_initial_state(y, a, b, g, ph, kind)
         if best is None or sse < best[0]:
-            best = (sse, level)
-    return best[1]
+            best = (sse, final, ph)
+    _, (level, trend, season, (a, b)), phi = best
+    n = len(y)
+    return [max(level + sum(phi ** (i + 1) for i in range(h + 1)) * trend + season[(n + h) % 7]
+                + a * math.sin(YEAR_W * (n + h)) + b * math.cos(YEAR_W * (n + h)), 0.0)
+            for h in range(horizon)]
+
+
+def ses(y: list[float], horizon: int = 1) -> list[float]:
+    return exact_smoothing(y, horizon, 0)
 
 
 def croston(y: list[float], variant: str) -> float:
@@ -74,27 +139,7 @@ def dow_mean(y: list[float], horizon: int) -> list[float]:
 
 
 def holt_winters(y: list[float], horizon: int) -> list[float]:
-    n = len(y)
-    init = min(n // 7, 12)
-    best = None
-    for a in ALPHAS:
-        for g in GAMMAS:
-            level = sum(y[: init * 7]) / (init * 7)
-            seas = [0.0] * 7
-            for t in range(init * 7):
-                seas[t % 7] += (y[t] - level) / init
-            sse = 0.0
-            for t in range(n):
-                s = seas[t % 7]
-                e = y[t] - (level + s)
-                if t >= 7:
-                    sse += e * e
-                level += a * e
-                seas[t % 7] = s + g * e
-            if best is None or sse < best[0]:
-                best = (sse, level, list(seas))
-    _, level, seas = best
-    return [max(level + seas[(n + h) % 7], 0.0) for h in range(horizon)]
+    return exact_smoothing(y, horizon, 1)
 
 
 def tsb_weekly(y: list[float], horizon: int) -> list[float]:
@@ -135,36 +180,12 @@ def holt_winters_multiplicative(y: list[float], horizon: int) -> list[float]:
 
 
 def holt_winters_damped(y: list[float], horizon: int) -> list[float]:
-    n = len(y)
-    init = min(n // 7, 4)
-    best = None
-    for a in ALPHAS:
-        for b in BETAS:
-            if b > a:
-                continue
-            for g in GAMMAS[1:3]:
-                for phi in PHIS:
-                    level = sum(y[: init * 7]) / (init * 7)
-                    first = sum(y[:7])
-                    last = sum(y[(init - 1) * 7: init * 7])
-                    trend = (last - first) / (49 * (init - 1))
-                    seas = [0.0] * 7
-                    for t in range(init * 7):
-                        seas[t % 7] += (y[t] - level) / init
-                    level -= trend * init * 7 / 2
-                    sse = 0.0
-                    for t in range(n):
-                        s = seas[t % 7]
-                        e = y[t] - (level + phi * trend + s)
-                        if t >= 7:
-                            sse += e * e
-                        level, trend = level + phi * trend + a * e, phi * trend + b * e
-                        seas[t % 7] = s + g * e
-                    if best is None or sse < best[0]:
-                        best = (sse, level, trend, phi, list(seas))
-    _, level, trend, phi, seas = best
-    out, damp = [], 0.0
-    for h in range(horizon):
-        damp += phi ** (h + 1)
-        out.append(max(level + damp * trend + seas[(n + h) % 7], 0.0))
-    return out
+    return exact_smoothing(y, horizon, 2)
+
+
+def holt_winters_yearly(y: list[float], horizon: int) -> list[float]:
+    return exact_smoothing(y, horizon, 3)
+
+
+def holt_winters_damped_yearly(y: list[float], horizon: int) -> list[float]:
+    return exact_smoothing(y, horizon, 4)

@@ -16,13 +16,53 @@ def test_every_model_matches_its_slow_twin(y, horizon):
     m = {name: fast[i] for i, name in enumerate(MODELS)}
     assert np.allclose(m["snaive"], naive.seasonal_naive(y, horizon))
     assert np.allclose(m["dow"], naive.dow_mean(y, horizon))
-    assert np.allclose(m["ses"], naive.ses(y))
+    assert np.allclose(m["ses"], naive.ses(y, horizon))
     for variant in ("croston", "sba", "tsb"):
         assert np.allclose(m[variant], naive.croston(y, variant)), variant
     assert np.allclose(m["hw"], naive.holt_winters(y, horizon))
     assert np.allclose(m["tsbw"], naive.tsb_weekly(y, horizon))
     assert np.allclose(m["hwm"], naive.holt_winters_multiplicative(y, horizon))
     assert np.allclose(m["hwd"], naive.holt_winters_damped(y, horizon))
+    # hwy and hwdy on a history shorter than a year are hw and hwd
+    assert np.allclose(m["hwy"], m["hw"])
+    assert np.allclose(m["hwdy"], m["hwd"])
+
+
+def _yearly_series(seed: int) -> list[float]:
+    rng = np.random.default_rng(seed)
+    t = np.arange(365 + seed % 60)
+    return [float(v) for v in rng.poisson(5.0 + 3.0 * np.sin(t * 2 * np.pi / 365.25 + seed % 7))]
+
+
+long_series = st.integers(0, 2**32 - 1).map(_yearly_series)
+
+
+@settings(max_examples=8, deadline=None)
+@given(long_series, st.integers(1, 30))
+def test_yearly_harmonic_model_matches_its_slow_twin(y, horizon):
+    fast = model_forecasts(np.array([y]), horizon=horizon)[0]
+    assert np.allclose(fast[MODELS.index("hwy")], naive.holt_winters_yearly(y, horizon))
+    assert np.allclose(fast[MODELS.index("hwdy")], naive.holt_winters_damped_yearly(y, horizon))
+
+
+def test_backtest_errors_are_each_windows_refit():
+    """The one-pass prefix fits give the same backtest as refitting every window."""
+    rng = np.random.default_rng(5)
+    y = rng.poisson(4.0, size=(2, 120)).astype(float)
+    y[1, :30] = 0.0
+    starts = np.array([0, 30])
+    r = forecast_demand(y, horizon=7, starts=starts, origins=3)
+    for s in range(2):
+        sq = np.zeros(len(MODELS))
+        used = 0
+        for o in range(3):
+            cut = 120 - (3 - o) * 7
+            if cut - starts[s] < 14:
+                continue
+            used += 1
+            f = model_forecasts(y[s:s + 1, starts[s]:cut], horizon=7)[0]
+            sq += ((y[s, cut:cut + 7] - f) ** 2).mean(axis=1)
+        assert np.allclose(r.backtest_mse[s], sq / used)
 
 
 def test_per_sku_start_ignores_days_before_it():
@@ -90,5 +130,7 @@ def test_seasonal_models_on_a_history_shorter_than_a_week_fall_back_to_the_level
     each = model_forecasts(y, horizon=3)[0]
     hw, hwm = each[MODELS.index("hw")], each[MODELS.index("hwm")]
     # both keep a level inside the data and a neutral season: added 0, or times 1 (not times 0)
-    assert np.allclose(hwm, hw)
-    assert np.all((hw >= 2.0) & (hw <= 4.0))
+    for f in (hw, hwm):
+        assert np.allclose(f, f[0]) and 2.0 <= f[0] <= 4.0
+    # hw falls back to the level-only model, whose fitted level with alpha = 0 is the mean
+    assert np.allclose(hw, np.mean(y))
