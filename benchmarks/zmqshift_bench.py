@@ -40,6 +40,7 @@ def main(argv=None) -> int:
     ap.add_argument("--orders", type=int, default=40)
     ap.add_argument("--hours", type=float, default=8.0)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--processes", type=int, default=None, help="robot processes (default: 1 per 50 robots)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "zmqshift_bench.json"))
     args = ap.parse_args(argv)
     layout = load_layout(args.layout)
@@ -50,7 +51,8 @@ def main(argv=None) -> int:
     rows["sim"] = {"wall_s": sim.report["wall_s"], "steps": sim.report["steps"],
                    "collisions": sim.report["collisions"], **{k: sim.report[k] for k in ORDER_KEYS}}
     t0 = time.perf_counter()
-    with LoopbackFleet(args.layout, map_id=layout.name, robots=args.robots) as fleet:
+    with LoopbackFleet(args.layout, map_id=layout.name, robots=args.robots, processes=args.processes,
+                       params=spec.link_params(), seed=spec.seed) as fleet:
         box = {}
 
         def make_link(grid, kinds, starts, **options):

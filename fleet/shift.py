@@ -72,6 +72,11 @@ class ShiftSpec:
         if self.skus < 1:
             raise InputError(f"skus must be positive, got {self.skus!r}")
 
+    def link_params(self) -> MotionParams:
+        """The agents' motion parameters: ``motion`` with ``fault_rate`` (what the
+        link, and robot processes over the bridge, are built with)."""
+        return replace(self.motion, fault_rate=self.fault_rate)
+
 
 @dataclass
 class ShiftResult:
@@ -222,7 +227,7 @@ def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = N
         from fleet.orderstream import Arrival
 
         arrivals = [Arrival(0, o) for o in extra_orders] + list(arrivals)
-    params = replace(spec.motion, fault_rate=spec.fault_rate)
+    params = spec.link_params()
     link = (make_link or SimLink)(layout.grid, kinds, starts, params=params, seed=spec.seed)
     if mover is None:
         from planner.mapf import LifelongPlanner

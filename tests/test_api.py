@@ -15,7 +15,7 @@ EXPECTED = {
         "PackingError", "Parcel", "Placement", "Service", "ServiceChoice", "ServiceLevel", "choose_service",
         "label_png", "label_zpl", "notification_for_event", "promise_date", "tracking_number",
         "valid_tracking_number", "verify_packing",
-        "Motion", "MotionError", "MotionEvent", "MotionParams",
+        "Motion", "MotionError", "MotionEvent", "MotionParams", "fault_draws",
     },
     "planner": {
         "UNREACHABLE", "PlanError", "bfs_distances", "distance_table", "is_valid_paths", "validate_paths",
@@ -36,7 +36,7 @@ EXPECTED = {
         "MANUFACTURER", "VERSION", "ActionStatus", "BlockingType", "ConnectionState", "EStop", "ErrorLevel", "Headers",
         "OperatingMode", "Topic", "action", "connection_message", "edge_id", "error", "factsheet_message",
         "instant_actions_message", "node_id", "node_position", "order_message", "parse_node_id", "state_message",
-        "timestamp", "visualization_message", "OrderChannel", "Agv", "OrderOutcome", "drive_one_cell",
+        "timestamp", "visualization_message", "OrderChannel", "Agv", "OrderOutcome", "NODE_ACTION_TYPES", "FAULT_ERROR",
         "SerialAuthenticator", "RobotClient", "KeyPair", "KeyStore", "valid_serial", "Peer", "PeerTable", "Verdict",
         "parse_timestamp", "ZAP_DOMAIN", "BridgeServer", "Inbound", "SNAPSHOT_END", "SNAPSHOT_REQUEST",
         "TelemetryPublisher", "TelemetrySubscriber", "BridgeController", "PumpResult", "RobotGone", "SimRobots",

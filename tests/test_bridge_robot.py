@@ -3,6 +3,8 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from robocore.motion import MotionParams
+
 from bridge import Agv, Headers, OrderChannel, OrderOutcome, Topic, action, instant_actions_message, order_message
 
 MAP = "test"
@@ -114,12 +116,14 @@ def test_instant_actions_pause_cancel_init_factsheet():
 
 
 def test_battery_drains_per_step():
-    agv = Agv("R1", cell=(0, 0), map_id=MAP, battery=50.0, drain_per_move=1.0, drain_per_wait=0.25)
+    p = MotionParams(drain_per_move=0.75, drain_idle=0.25)
+    agv = Agv("R1", cell=(0, 0), map_id=MAP, battery=50.0, params=p)
     agv.handle_order(order([(0, 0), (0, 1), (0, 1)], released=3))
     agv.step()
     agv.step()
     agv.step()
     assert agv.battery == 50.0 - 1.0 - 0.25 - 0.25
+    assert agv.state()["batteryState"] == {"batteryCharge": 48.5, "charging": False}
 
 
 def test_channel_resends_until_state_acknowledges():

@@ -107,16 +107,17 @@ def test_a_killed_robot_process_becomes_a_faulted_obstacle():
             link.connect()
             assert link.tick() == []
             assert link.late == {} and link.step_no == 1
-            # the robot processes drain their batteries as robocore.motion does (one extra wait for
-            # traversing node 0 of the first order, which the in-process model does not count)
-            from bridge.robot import DRAIN_PER_WAIT
+            # the robot processes drain their batteries as robocore.motion does, and the link reports theirs
+            from robocore.motion import Motion
 
+            twin = Motion(g, [AgentKind.ROBOT] * 2, starts)
+            for _ in range(5):
+                twin.advance(twin.pos)
             for _ in range(4):
                 assert link.tick() == []
             for a, s in enumerate(link.serials):
                 wire = ctl.states[s]["batteryState"]["batteryCharge"]
-                assert abs(wire - float(link.batteries()[a])) <= DRAIN_PER_WAIT + 1e-9
-                assert link.batteries()[a] < 100.0
+                assert wire == float(link.batteries()[a]) == float(twin.battery[a]) < 100.0
             procs[1].send_signal(signal.SIGKILL)
             procs[1].wait(10)
             faults = []
