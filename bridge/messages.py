@@ -122,7 +122,8 @@ HEADING_THETA: tuple[float, float, float, float] = (0.0, math.pi / 2, math.pi, -
 
 #: Instant actions robocore's robots understand.
 INSTANT_ACTION_TYPES: tuple[str, ...] = (
-    "cancelOrder", "startPause", "stopPause", "initPosition", "factsheetRequest", "stateRequest",
+    "cancelOrder", "startPause", "stopPause", "initPosition", "factsheetRequest", "stateRequest", "startCharging",
+    "stopCharging",
 )
 
 _NODE_RE = re.compile(r"^r(\d+)c(\d+)$")

@@ -29,7 +29,9 @@ Order rules (see ``docs/protocol.md``, "Order rules"):
 
 Node actions (``docs/protocol.md``, "Node actions"): ``pick`` (parameter
 ``units``), ``drop``, ``startCharging`` and ``stopCharging`` start when the
-robot reaches their node (after a new order's first node at once); a
+robot reaches their node: on a wait node (the robot's own cell) at the start
+of the step, so they take that step; on a move node at the end of the move;
+on a new order's first node at once. A
 ``pick``/``drop`` is RUNNING for its duration and then FINISHED,
 ``startCharging``/``stopCharging`` are FINISHED as soon as charging started or
 stopped (``batteryState.charging`` shows it). A fault aborts the running
@@ -325,6 +327,14 @@ class Agv:
                 status, result = self._init_position(act)
             elif kind == "factsheetRequest":
                 replies.append((Topic.FACTSHEET, factsheet_message(self.headers.next(Topic.FACTSHEET))))
+            elif kind == "stopCharging":
+                if self.motion.action[self.index] == Action.CHARGE:
+                    self.motion.stop(self.index)
+            elif kind == "startCharging":
+                try:
+                    self.motion.start(self.index, Action.CHARGE)
+                except MotionError as err:
+                    status, result = ActionStatus.FAILED, str(err).split(": ", 1)[-1]
             elif kind == "stateRequest":
                 # nothing to do here: the caller sends a state after every instantActions message
                 pass
@@ -383,7 +393,8 @@ class Agv:
         if flat != here:
             r, c = divmod(here, self._cols)
             self.heading = _HEADINGS[(target[0] - r, target[1] - c)]
-        self._run_node_actions(node["sequenceId"])
+        else:  # a wait: the robot is on the node already, its actions start in this step
+            self._run_node_actions(node["sequenceId"])
         return flat, node
 
     def end_step(self, node: dict[str, Any] | None, events: list[MotionEvent]) -> bool:
@@ -407,6 +418,7 @@ class Agv:
                 self._fault_error = None
         if node is not None:
             self.last_node_id, self.last_node_sequence_id = node["nodeId"], node["sequenceId"]
+            self._run_node_actions(node["sequenceId"])  # after a move: reached now (nothing left after a wait)
         self.driving = bool(self.node_states and self.node_states[0]["released"] and not self.paused)
         return node is not None
 

@@ -10,7 +10,9 @@ Every step (:meth:`ZmqLink.tick`) each robot gets one VDA 5050 order update
 stitched at its last base node that *releases one more node*: the cell the
 planner chose for it (its own cell for a wait), carrying the in-place actions
 the controller commanded since the last step as node actions (``pick`` with
-its ``units``, ``drop``, ``startCharging``, ``stopCharging``). Robots in
+its ``units``, ``drop``, ``startCharging``; ``stopCharging`` goes as an
+instant action before the update, as the robot may leave the charger in that
+very step). Robots in
 lockstep mode (``robocore robot --lockstep``) traverse it, run its actions
 and one step of their motion model (:class:`robocore.motion.Motion`, the
 model ``SimLink`` runs) and report their state; the step is over when every
@@ -187,7 +189,13 @@ class ZmqLink(RobotLink):
                 return
             if self._action[a] != Action.CHARGE:
                 raise MotionError(f"agent {a}: a {Action(int(self._action[a])).name.lower()} cannot be stopped")
-            self._queue(a, "stopCharging", Action.NONE, -1)
+            queued = self._queued.get(a, [])
+            if queued and queued[-1]["actionType"] == "startCharging":  # started and stopped in one step: neither
+                self._open.pop(queued.pop()["actionId"], None)
+                self._action[a], self._ref[a] = Action.NONE, -1
+                return
+            # an instant action: the robot leaves the charger in the coming step, so it must stop first
+            self.ctl.instant(self.serials[int(np.searchsorted(self.robots, a))], "stopCharging", blocking="HARD")
             self._action[a], self._ref[a] = Action.NONE, -1
             return
         if self._fault[a]:
