@@ -92,9 +92,14 @@ def _run(args: argparse.Namespace) -> int:
     with BridgeServer(keys=keys, host=args.bind, port=args.port, offline_after_s=max(10.0, args.step_timeout)) as server:
         print(f"commands and state: {server.endpoint}", file=sys.stderr)
         print(f"telemetry: {server.pub_endpoint} (snapshots: {server.snapshot_endpoint})", file=sys.stderr)
+        import dataclasses
+        import json
+        import shlex
+
+        motion = json.dumps(dataclasses.asdict(spec.link_params()), separators=(",", ":"))
         print(f"waiting for {args.robots} robot(s): robocore robot --lockstep --count {args.robots} "
-              f"--connect {server.endpoint} --layout {args.layout}" + (" --insecure" if keys is None else ""),
-              file=sys.stderr, flush=True)
+              f"--connect {server.endpoint} --layout {args.layout} --seed {args.seed} --motion {shlex.quote(motion)}"
+              + (" --insecure" if keys is None else ""), file=sys.stderr, flush=True)
         ctl = BridgeController(server, map_id=layout.name, heartbeat_s=1.0)
         link_box = {}
 
