@@ -9,7 +9,9 @@
 * :class:`TourAssigner` (``fleet.assign``), :class:`PackDesk`
   (``fleet.packdesk``), :class:`ChargingPolicy` (``fleet.charging``),
   :func:`check_lines` (``fleet.accounting``).
-* :func:`run_shift` (``fleet.shift``) -- a whole shift and its run folder.
+* :func:`run_shift` (``fleet.shift``) -- a whole shift and its run folder;
+  :func:`resume_floor` (``fleet.resume``) -- a restarted controller's work
+  from the ledger.
 
 Importing ``fleet`` is light: the planner, OR-Tools and pygame load when a
 shift runs.
@@ -23,6 +25,7 @@ from fleet.link import Command, RobotLink
 from fleet.orderstream import Arrival, Cancellation, order_stream
 from fleet.packdesk import PackDesk
 from fleet.recorder import Recorder, count_collisions
+from fleet.resume import resume_floor, resume_step
 from fleet.shift import REPORT_KEYS, ShiftResult, ShiftSpec, place_agents, run_shift
 from fleet.simlink import SimLink
 from fleet.tours import FloorTask, Job, Stop, ToteItem
@@ -31,5 +34,5 @@ __all__ = [
     "AgentInfo", "Arrival", "Cancellation", "Chargers", "ChargingPolicy", "Command", "Controller", "FleetConfig",
     "FloorTask", "Job", "LineError", "PackDesk", "Place", "REPORT_KEYS", "Recorder", "RobotLink", "ShiftResult",
     "ShiftSpec", "SimLink", "Stop", "TourAssigner", "ToteItem", "check_lines", "count_collisions", "line_places",
-    "order_stream", "place_agents", "run_shift", "s_shape_order",
+    "order_stream", "place_agents", "resume_floor", "resume_step", "run_shift", "s_shape_order",
 ]

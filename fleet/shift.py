@@ -162,7 +162,7 @@ def _load_layout(name_or_path):
 
 def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = None, db: str | None = None,
               progress=None, check_every: int = 0, mover=None, assigner=None, make_desk=None, on_step=None,
-              make_link=None, extra_orders=(), generate: bool = True) -> ShiftResult:
+              make_link=None, extra_orders=(), generate: bool = True, resume: bool = False) -> ShiftResult:
     """Simulate one shift and (with ``out``) write its run folder.
 
     Parameters
@@ -186,6 +186,11 @@ def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = N
     extra_orders: :class:`robocore.orders.Order` values that arrive at step 0
         (``robocore serve --orders``), besides the generated stream.
     generate: False: no generated orders (only ``extra_orders``).
+    resume: continue the shift of an existing ledger ``db`` after a controller
+        restart (``fleet.resume``): its open work goes back on the floor, the
+        clock resumes after its last change, and orders of the stream it
+        already holds are not submitted again. The run folder then covers the
+        resumed part. Needs ``make_link`` robots that report where they are.
     """
     from fleet.accounting import check_lines
     from fleet.controller import Controller, FleetConfig
@@ -202,16 +207,23 @@ def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = N
         out.mkdir(parents=True, exist_ok=True)
     if db is None:
         db = str(out / "ledger.sqlite") if out is not None else ":memory:"
-    if db != ":memory:" and os.path.exists(db):
+    if resume:
+        if db == ":memory:" or not os.path.exists(db):
+            raise InputError("no ledger to resume", source=db)
+    elif db != ":memory:" and os.path.exists(db):
         raise InputError("ledger file already exists; a run starts from a fresh ledger", source=db)
     starts, kinds, zones = place_agents(layout, spec.robots, spec.humans)
-    ledger = Ledger(db)
-    ledger.add_warehouse(Warehouse(id=WAREHOUSE, region="region-1", handling_days=0, cost=2.0), at=spec.start)
+    ledger = Ledger.open_existing(db) if resume else Ledger(db)
     skus = demo_catalog(spec.skus, seed=spec.seed)
     popular = _slotting(skus, layout, seed=spec.seed)
-    stocked = stock_layout(ledger, WAREHOUSE, layout, popular, seed=spec.seed, max_qty=100,
+    # a resumed shift stocks a throw-away ledger the same way, only to learn what the stream may order
+    stock_into = Ledger(":memory:") if resume else ledger
+    stock_into.add_warehouse(Warehouse(id=WAREHOUSE, region="region-1", handling_days=0, cost=2.0), at=spec.start)
+    stocked = stock_layout(stock_into, WAREHOUSE, layout, popular, seed=spec.seed, max_qty=100,
                            slot_order=_velocity_slot_order(layout) if spec.slotting == "velocity" else None,
                            at=spec.start)
+    if resume:
+        stock_into.close()
     on_shelf = {sku for _, sku, _ in stocked}
     stocked_ids = [s for s in dict.fromkeys(x.id for x in popular) if s in on_shelf]  # most popular first
     rate = spec.rate_per_hour or _default_rate(spec, layout)
@@ -245,7 +257,11 @@ def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = N
         desk = make_desk(ledger)
     config = (FleetConfig(max_tour_orders=1, batch_wait_s=0) if spec.policy == "single" else FleetConfig())
     ctl = Controller(layout, link, mover, ledger, warehouse=WAREHOUSE, assigner=assigner, desk=desk,
-                     params=params, zones=zones, start=spec.start, config=config)
+                     params=params, homes=starts, zones=zones, start=spec.start, config=config)
+    if resume:
+        from fleet.resume import resume_floor
+
+        resume_floor(ctl)
     horizon = int(round(spec.hours * 3600))
     rec = Recorder(kinds, cols=layout.cols, expected_steps=horizon)
     rec.record(ctl.pos, ctl.state, ctl.goals)
@@ -254,7 +270,8 @@ def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = N
     t0 = time.perf_counter()
     while ctl.step_no < horizon:
         while ai < len(arrivals) and arrivals[ai].step <= ctl.step_no:
-            ctl.receive(arrivals[ai].order)
+            if arrivals[ai].order.id not in ctl.order_state:  # a resumed ledger may hold it already
+                ctl.receive(arrivals[ai].order)
             ai += 1
         while ci < len(cancels) and cancels[ci].step <= ctl.step_no:
             ctl.cancel(cancels[ci].order_id, "customer cancelled")

@@ -92,6 +92,11 @@ class ZmqLink(RobotLink):
         Longest wait in :meth:`connect` for every robot's first state.
     order_prefix:
         Order ids are ``<order_prefix>-<serial>``.
+    adopt:
+        A restarted controller (``robocore serve --db EXISTING``): take each
+        robot where its first state says it is (no ``initPosition``), with
+        its battery and running pick or drop, stop its charging, and continue
+        the order it reports (``OrderChannel.resume``) instead of starting one.
 
     Raises
     ------
@@ -101,7 +106,8 @@ class ZmqLink(RobotLink):
 
     def __init__(self, grid: Grid, kinds, starts, *, controller: BridgeController, serials: Sequence[str],
                  params: MotionParams = MotionParams(), battery=100.0, seed: int = 0,
-                 step_timeout_s: float = 5.0, connect_timeout_s: float = 60.0, order_prefix: str = "shift"):
+                 step_timeout_s: float = 5.0, connect_timeout_s: float = 60.0, order_prefix: str = "shift",
+                 adopt: bool = False):
         everyone = Motion(grid, kinds, starts, params=params, battery=battery, seed=seed)  # validates the starts
         self.grid = grid
         self.params = params
@@ -140,6 +146,7 @@ class ZmqLink(RobotLink):
         self._open: dict[str, tuple[int, Action, int]] = {}  # actionId -> (agent, action, ref), not ended yet
         self._action_ids = 0
         self._connected = False
+        self.adopt = bool(adopt)
 
     # ------------------------------------------------------------ RobotLink
     @property
@@ -237,6 +244,8 @@ class ZmqLink(RobotLink):
         deadline = time.monotonic() + self.connect_timeout_s
         self._wait_for(lambda s, st: True, deadline, what="connect")
         cols = self.grid.cols
+        if self.adopt:
+            self._adopt()
         moved = []
         for a, s in zip(self.robots, self.serials):
             want = divmod(int(self._pos[a]), cols)
@@ -248,10 +257,34 @@ class ZmqLink(RobotLink):
             starts = {s: divmod(int(self._pos[a]), cols) for a, s in zip(self.robots, self.serials)}
             self._wait_for(lambda s, st: _cell(st) == starts[s], deadline, what="initPosition")
         for a, s in zip(self.robots, self.serials):
-            self.ctl.assign(s, f"{self.order_prefix}-{s}", [divmod(int(self._pos[a]), cols)], released=1)
-        self._wait_for(lambda s, st: not self.ctl.pending(s) and st["orderId"] == f"{self.order_prefix}-{s}",
+            ch = self.ctl.channel(s)
+            if self.adopt and ch.base_end is not None:
+                continue  # the robot's order was taken over: it is continued with updates
+            oid = f"{self.order_prefix}-{s}"
+            if self.ctl.states[s]["orderId"] == oid:  # the robot still holds a dead controller's order
+                oid = f"{oid}-{self.ctl.states[s]['headerId']}"
+            self.ctl.assign(s, oid, [divmod(int(self._pos[a]), cols)], released=1)
+        self._wait_for(lambda s, st: not self.ctl.pending(s) and st["orderId"] == self.ctl.channel(s).order_id,
                        deadline, what="first order")
         self._connected = True
+
+    def _adopt(self) -> None:
+        """Take the robots as their first states show them (see ``adopt``)."""
+        cols = self.grid.cols
+        for a, s in zip(self.robots, self.serials):
+            a = int(a)
+            st = self.ctl.states[s]
+            cell = _cell(st)
+            if cell is not None and self.grid.in_bounds(cell) and self.grid.is_passable(cell):
+                self._pos[a] = self._goal[a] = cell[0] * cols + cell[1]
+            self._battery[a] = float(st["batteryState"]["batteryCharge"])
+            for ast in st["actionStates"]:
+                if ast["actionStatus"] == "RUNNING" and ast["actionType"] in ("pick", "drop"):
+                    act = Action.PICK if ast["actionType"] == "pick" else Action.DROP
+                    self._action[a], self._ref[a] = act, -1
+                    self._open[ast["actionId"]] = (a, act, -1)
+            if st["batteryState"].get("charging"):
+                self.ctl.instant(s, "stopCharging", blocking="HARD")
 
     def _wait_for(self, ok, deadline: float, *, what: str) -> None:
         waiting = set(self.serials)

@@ -51,6 +51,7 @@ EXPECTED = {
         "Controller", "FleetConfig", "RobotLink", "SimLink", "Command", "TourAssigner", "PackDesk", "ChargingPolicy",
         "Chargers", "check_lines", "line_places", "LineError", "Place", "run_shift", "ShiftSpec", "ShiftResult",
         "REPORT_KEYS", "Recorder", "count_collisions", "order_stream", "FloorTask", "Job", "Stop", "ToteItem",
+        "resume_floor", "resume_step",
     },
     "viz": {
         "Camera", "Frame", "FrameSource", "LiveSource", "PushSource", "RecordedSource", "ReplaySource",
