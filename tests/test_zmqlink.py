@@ -148,7 +148,7 @@ def test_picks_charging_and_faults_over_the_wire_equal_the_in_process_run():
     spec = ShiftSpec(layout="small", robots=4, humans=1, orders=20, seed=3, fault_rate=3e-3,
                      motion=MotionParams(drain_per_move=0.5, repair_s=60, charge_per_step=1.0))
     sim = run_shift(spec, layout=layout)
-    assert sim.report["faults"] >= 2 and sim.report["charges"] >= 5 and sim.report["lines_picked"] >= 20
+    assert sim.report["faults"] >= 2 and sim.report["charges"] >= 3 and sim.report["lines_picked"] >= 20
     box = {}
     with LoopbackFleet("small", map_id=layout.name, robots=4, secure=False, params=spec.link_params(),
                        seed=spec.seed) as fleet:
