@@ -41,6 +41,7 @@ is repaired.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -74,6 +75,13 @@ FAULT_ERROR = "robotFault"
 #: How many finished action states a robot keeps reporting.
 _ACTION_HISTORY = 32
 _HEADINGS = {(0, 1): 0, (1, 0): 1, (0, -1): 2, (-1, 0): 3}
+_CHARGE, _NONE = int(Action.CHARGE), int(Action.NONE)
+
+
+@lru_cache(maxsize=1 << 16)
+def _cell_of(nid: str) -> tuple[int, int]:
+    """:func:`~bridge.messages.parse_node_id`, memoised (a robot parses the same few nodeIds over and over)."""
+    return parse_node_id(nid)
 _OPEN: dict[tuple[int, int], Grid] = {}
 
 
@@ -173,7 +181,7 @@ class Agv:
 
     @property
     def charging(self) -> bool:
-        return bool(self.motion.action[self.index] == Action.CHARGE)
+        return int(self.motion.action[self.index]) == _CHARGE
 
     @property
     def faulted(self) -> bool:
@@ -194,7 +202,9 @@ class Agv:
                                     f"orderUpdateId {uid} is older than the current {self.order_update_id}", refs)
             if uid == self.order_update_id:
                 return OrderOutcome.IGNORED
-        problem = _validate_order(msg) or self._off_floor(msg["nodes"])
+        problem = _validate_order(msg)
+        if problem is None:
+            problem = self._off_floor(msg["nodes"])
         if problem is not None:
             return self._reject("validationError", problem, refs)
         nodes, edges = msg["nodes"], msg["edges"]
@@ -287,9 +297,11 @@ class Agv:
 
     def _off_floor(self, nodes) -> str | None:
         g = self.motion.grid
+        ok = g.passable_flat
+        rows, cols = g.rows, g.cols
         for k, n in enumerate(nodes):
-            cell = parse_node_id(n["nodeId"])
-            if not g.in_bounds(cell) or not g.is_passable(cell):
+            r, c = _cell_of(n["nodeId"])
+            if not (0 <= r < rows and 0 <= c < cols) or not ok[r * cols + c]:
                 return f"node {k}: {n['nodeId']} is not a cell a robot may stand on"
         return None
 
@@ -370,7 +382,7 @@ class Agv:
         """The cell the next :meth:`step` drives to, or None if it would stand still."""
         if self.paused or not self.node_states or not self.node_states[0]["released"]:
             return None
-        return parse_node_id(self.node_states[0]["nodeId"])
+        return _cell_of(self.node_states[0]["nodeId"])
 
     def begin_step(self) -> tuple[int, dict[str, Any] | None]:
         """First half of a time step: the flat cell to be in after it, and the
@@ -385,7 +397,7 @@ class Agv:
         if target is None:
             return here, None
         flat = target[0] * self._cols + target[1]
-        if flat != here and (m.action[i] != Action.NONE or m.fault[i] or m.battery[i] <= 0.0):
+        if flat != here and (int(m.action[i]) != _NONE or m.fault[i] or m.battery[i] <= 0.0):
             return here, None
         node = self.node_states.pop(0)
         if self.edge_states and self.edge_states[0]["sequenceId"] < node["sequenceId"]:
@@ -484,7 +496,7 @@ def _validate_order(msg: dict[str, Any]) -> str | None:
     if len(edges) != len(nodes) - 1:
         return f"order has {len(nodes)} nodes but {len(edges)} edges"
     try:
-        cells = [parse_node_id(n["nodeId"]) for n in nodes]
+        cells = [_cell_of(n["nodeId"]) for n in nodes]
     except ValueError as err:
         return str(err)
     seen_horizon = False
