@@ -73,7 +73,7 @@ NODE_ACTION_TYPES: tuple[str, ...] = ("pick", "drop", "startCharging", "stopChar
 FAULT_ERROR = "robotFault"
 
 #: How many finished action states a robot keeps reporting.
-_ACTION_HISTORY = 32
+_ACTION_HISTORY = 8
 _HEADINGS = {(0, 1): 0, (1, 0): 1, (0, -1): 2, (-1, 0): 3}
 _CHARGE, _NONE = int(Action.CHARGE), int(Action.NONE)
 
