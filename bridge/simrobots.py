@@ -22,6 +22,7 @@ waiting for its process's step sends it after the step) and at least every
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Callable, Sequence
 
@@ -38,6 +39,8 @@ from bridge.messages import ConnectionState, Topic, connection_message
 from bridge.robot import Agv
 
 __all__ = ["SimRobots"]
+
+log = logging.getLogger("bridge.simrobots")
 
 
 class SimRobots:
@@ -72,7 +75,9 @@ class SimRobots:
         Agent number of each robot on the floor, for its fault draws
         (default ``0..N-1``; ``robocore robot --first K`` numbers from K).
     batch_wait_s:
-        In lockstep, longest wait for the other robots' nodes before stepping.
+        In lockstep, longest wait for the other robots' nodes before stepping
+        (then the robots without one wait in place, a step the controller did
+        not ask of them: logged, counted in :attr:`partial_steps`).
 
     Raises
     ------
@@ -84,7 +89,7 @@ class SimRobots:
                  keys: KeyStore | None = None, step_s: float = 0.1, state_interval_s: float = 1.0,
                  silence_s: float = 2.0, lockstep: bool = False, context: zmq.Context | None = None,
                  grid: Grid | None = None, params: MotionParams = MotionParams(), seed: int = 0,
-                 battery: float = 100.0, agents: Sequence[int] | None = None, batch_wait_s: float = 0.25):
+                 battery: float = 100.0, agents: Sequence[int] | None = None, batch_wait_s: float = 2.0):
         if len(serials) != len(cells):
             raise ValueError(f"{len(serials)} serials but {len(cells)} cells")
         cells = [(int(c[0]), int(c[1])) for c in cells]
@@ -110,6 +115,7 @@ class SimRobots:
         self.lockstep = bool(lockstep)
         self.batch_wait_s = float(batch_wait_s)
         self.reconnects = 0
+        self.partial_steps = 0  #: lockstep steps taken after batch_wait_s with some robots' updates missing
         self._first_ready: float | None = None  # lockstep: when a robot first had a node to traverse
         self._held: set[int] = set()  # lockstep: robots whose state waits for the process's step
         now = time.monotonic()
@@ -180,6 +186,10 @@ class SimRobots:
         while self._held:
             if len(self._held) < len(self.agvs) and now - self._first_ready < self.batch_wait_s:
                 break
+            if len(self._held) < len(self.agvs):
+                self.partial_steps += 1
+                log.warning("lockstep: stepped %d robot(s) without an update after %.2f s (they wait in place)",
+                            len(self.agvs) - len(self._held), now - self._first_ready)
             moved = self.step()
             stepped = True
             if not moved:  # nobody could traverse its node (busy robots given a move): wait for updates
