@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -37,20 +38,23 @@ def main(argv=None) -> int:
     ap.add_argument("--layout", default="medium")
     ap.add_argument("--robots", type=int, default=12)
     ap.add_argument("--humans", type=int, default=2)
-    ap.add_argument("--orders", type=int, default=40)
+    ap.add_argument("--orders", type=int, default=40, help="orders (0: the shift's order rate, as `robocore run`)")
     ap.add_argument("--hours", type=float, default=8.0)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--processes", type=int, default=None, help="robot processes (default: 1 per 50 robots)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "zmqshift_bench.json"))
     args = ap.parse_args(argv)
     layout = load_layout(args.layout)
-    spec = ShiftSpec(layout=args.layout, robots=args.robots, humans=args.humans, orders=args.orders,
+    load_before = os.getloadavg()
+    spec = ShiftSpec(layout=args.layout, robots=args.robots, humans=args.humans, orders=args.orders or None,
                      hours=args.hours, seed=args.seed)
     rows = {}
     sim = run_shift(spec, layout=layout)
     rows["sim"] = {"wall_s": sim.report["wall_s"], "steps": sim.report["steps"],
                    "collisions": sim.report["collisions"], **{k: sim.report[k] for k in ORDER_KEYS}}
     t0 = time.perf_counter()
-    with LoopbackFleet(args.layout, map_id=layout.name, robots=args.robots) as fleet:
+    with LoopbackFleet(args.layout, map_id=layout.name, robots=args.robots, processes=args.processes,
+                       params=spec.link_params(), seed=spec.seed) as fleet:
         box = {}
 
         def make_link(grid, kinds, starts, **options):
@@ -75,11 +79,13 @@ def main(argv=None) -> int:
         counts = "/".join(str(r[k]) for k in ORDER_KEYS)
         print(f"{name:<5} {r['steps']:>6} {r['wall_s']:>8.2f} {r['steps_per_s']:>8.1f} "
               f"{r.get('wait_s', 0):>7.2f} {r.get('late_steps', 0):>5} {r['collisions']:>5} {counts:>24}")
+    load = [round(x, 2) for x in (*load_before, *os.getloadavg())]
     print(f"zmq set-up to the first step (ledger stocking, robot processes connecting): {rows['zmq']['startup_s']:.2f} s; "
-          f"trajectories identical: {same}")
+          f"trajectories identical: {same}; load average 1/5/15 min before {load[:3]}, after {load[3:]}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"spec": vars(args), "runs": rows, "identical_trajectories": same}, indent=2) + "\n")
+    out.write_text(json.dumps({"spec": vars(args), "runs": rows, "identical_trajectories": same,
+                               "load_average": {"before": load[:3], "after": load[3:]}}, indent=2) + "\n")
     sim.close()
     zq.close()
     return 0 if same and rows["zmq"]["collisions"] == 0 else 1

@@ -54,7 +54,7 @@ from bridge.server import ZAP_DOMAIN, BridgeServer, Inbound
 from bridge.simrobots import SimRobots
 from bridge.floor import FloorPublisher
 from bridge.telemetry import SNAPSHOT_END, SNAPSHOT_REQUEST, TelemetryPublisher, TelemetrySubscriber
-from bridge.robot import Agv, OrderOutcome, drive_one_cell
+from bridge.robot import FAULT_ERROR, NODE_ACTION_TYPES, Agv, OrderOutcome
 
 __all__ = [
     "DEFAULT_MAX_BYTES", "ProtocolError", "Reason", "decode", "encode",
@@ -62,7 +62,7 @@ __all__ = [
     "ConnectionState", "EStop", "ErrorLevel", "Headers", "OperatingMode", "Topic", "action", "connection_message",
     "edge_id", "error", "factsheet_message", "instant_actions_message", "node_id", "node_position", "order_message",
     "parse_node_id", "state_message", "timestamp", "visualization_message",
-    "OrderChannel", "Agv", "OrderOutcome", "drive_one_cell",
+    "OrderChannel", "Agv", "OrderOutcome", "NODE_ACTION_TYPES", "FAULT_ERROR",
     "SerialAuthenticator", "RobotClient", "KeyPair", "KeyStore", "valid_serial", "Peer", "PeerTable", "Verdict",
     "parse_timestamp", "ZAP_DOMAIN", "BridgeServer", "Inbound", "SNAPSHOT_END", "SNAPSHOT_REQUEST",
     "TelemetryPublisher", "TelemetrySubscriber", "BridgeController", "PumpResult", "RobotGone", "SimRobots",

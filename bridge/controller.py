@@ -100,15 +100,16 @@ class BridgeController:
         self._send_due(serial, self._now(now))
 
     def extend(self, serial: str, path: Sequence[Sequence[int]], *, released: int,
-               now: float | None = None) -> None:
-        """Send an update of ``serial``'s order stitched at its last base node (``path[0]``).
+               now: float | None = None, node_actions: dict[int, list[dict[str, Any]]] | None = None) -> None:
+        """Send an update of ``serial``'s order stitched at its last base node (``path[0]``),
+        with ``node_actions`` attached as :func:`bridge.messages.order_message` says.
 
         Raises
         ------
         ValueError
             If ``path[0]`` is not the last base node sent.
         """
-        self.channel(serial).update(path, released=released)
+        self.channel(serial).update(path, released=released, node_actions=node_actions)
         self._remember(serial, path, released)
         self._send_due(serial, self._now(now))
 

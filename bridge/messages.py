@@ -122,7 +122,8 @@ HEADING_THETA: tuple[float, float, float, float] = (0.0, math.pi / 2, math.pi, -
 
 #: Instant actions robocore's robots understand.
 INSTANT_ACTION_TYPES: tuple[str, ...] = (
-    "cancelOrder", "startPause", "stopPause", "initPosition", "factsheetRequest", "stateRequest",
+    "cancelOrder", "startPause", "stopPause", "initPosition", "factsheetRequest", "stateRequest", "startCharging",
+    "stopCharging",
 )
 
 _NODE_RE = re.compile(r"^r(\d+)c(\d+)$")
@@ -243,7 +244,8 @@ def error(error_type: str, description: str, *, level: ErrorLevel | str = ErrorL
 
 
 def order_message(header: dict[str, Any], *, order_id: str, order_update_id: int, path: Sequence[Sequence[int]],
-                  released: int, map_id: str, first_sequence_id: int = 0) -> dict[str, Any]:
+                  released: int, map_id: str, first_sequence_id: int = 0,
+                  node_actions: dict[int, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
     """An ``order`` (or order update) driving a robot along ``path``.
 
     Parameters
@@ -260,12 +262,17 @@ def order_message(header: dict[str, Any], *, order_id: str, order_update_id: int
     first_sequence_id:
         The (even) sequenceId of ``path[0]``: 0 for a new order, the stitching
         node's sequenceId for an update.
+    node_actions:
+        ``{k: [action, ...]}``: actions (see :func:`action`) attached to node
+        ``k`` of the path, run when the robot reaches it (``pick``, ``drop``,
+        ``startCharging``, ``stopCharging``; see ``docs/protocol.md``).
 
     Raises
     ------
     ValueError
         If the path is empty, a step is not a move or a wait, ``released`` is
-        out of range, or ``first_sequence_id`` is odd or negative.
+        out of range, ``first_sequence_id`` is odd or negative, or an action
+        is attached to a node index outside the path.
     """
     cells = [(int(c[0]), int(c[1])) for c in path]
     if not cells:
@@ -277,8 +284,12 @@ def order_message(header: dict[str, Any], *, order_id: str, order_update_id: int
     for a, b in zip(cells, cells[1:]):
         if abs(a[0] - b[0]) + abs(a[1] - b[1]) > 1:
             raise ValueError(f"order path jumps from {list(a)} to {list(b)}")
+    node_actions = node_actions or {}
+    if any(not 0 <= k < len(cells) for k in node_actions):
+        raise ValueError(f"node actions on nodes {sorted(node_actions)} of a {len(cells)}-node path")
     nodes = [{"nodeId": node_id(c), "sequenceId": first_sequence_id + 2 * k, "released": k < released,
-              "nodePosition": node_position(c, map_id), "actions": []} for k, c in enumerate(cells)]
+              "nodePosition": node_position(c, map_id), "actions": list(node_actions.get(k, ()))}
+             for k, c in enumerate(cells)]
     edges = [{"edgeId": edge_id(a, b), "sequenceId": first_sequence_id + 2 * k + 1, "released": k + 1 < released,
               "startNodeId": node_id(a), "endNodeId": node_id(b), "actions": []}
              for k, (a, b) in enumerate(zip(cells, cells[1:]))]

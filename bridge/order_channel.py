@@ -52,8 +52,10 @@ class OrderChannel:
         self.order_id, self.order_update_id = str(order_id), 0
         return self._build(path, released, 0)
 
-    def update(self, path: Sequence[Sequence[int]], *, released: int) -> dict[str, Any]:
-        """An update of the current order stitched at its last base node (``path[0]``).
+    def update(self, path: Sequence[Sequence[int]], *, released: int,
+               node_actions: dict[int, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
+        """An update of the current order stitched at its last base node (``path[0]``),
+        with ``node_actions`` as :func:`bridge.messages.order_message`.
 
         Raises
         ------
@@ -66,12 +68,12 @@ class OrderChannel:
         if (int(path[0][0]), int(path[0][1])) != cell:
             raise ValueError(f"update must start at the last base node {node_id(cell)}, not {node_id(path[0])}")
         self.order_update_id += 1
-        return self._build(path, released, seq)
+        return self._build(path, released, seq, node_actions)
 
-    def _build(self, path, released: int, first_seq: int) -> dict[str, Any]:
+    def _build(self, path, released: int, first_seq: int, node_actions=None) -> dict[str, Any]:
         msg = order_message(self.headers.next(Topic.ORDER), order_id=self.order_id,
                             order_update_id=self.order_update_id, path=path, released=released,
-                            map_id=self.map_id, first_sequence_id=first_seq)
+                            map_id=self.map_id, first_sequence_id=first_seq, node_actions=node_actions)
         self.base_end = ((int(path[released - 1][0]), int(path[released - 1][1])), first_seq + 2 * (released - 1))
         self._pending = msg
         self._sent_at = float("-inf")

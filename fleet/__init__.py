@@ -12,7 +12,9 @@
 * :class:`Putaway` (``fleet.putaway``) -- inbound from the docks to the slots;
   :class:`Replenisher` (``fleet.replenish``) -- stock reviews inside a shift;
   :class:`StockWatch` (``fleet.stockwatch``) -- stock-outs and units held.
-* :func:`run_shift` (``fleet.shift``) -- a whole shift and its run folder.
+* :func:`run_shift` (``fleet.shift``) -- a whole shift and its run folder;
+  :func:`resume_floor` (``fleet.resume``) -- a restarted controller's work
+  from the ledger.
 
 Importing ``fleet`` is light: the planner, OR-Tools and pygame load when a
 shift runs.
@@ -28,6 +30,7 @@ from fleet.packdesk import PackDesk
 from fleet.putaway import Putaway, PutawayConfig, PutawayTask, putaway_errors
 from fleet.recorder import Recorder, count_collisions
 from fleet.replenish import ReplenishConfig, Replenisher, hourly_demand
+from fleet.resume import resume_floor, resume_step
 from fleet.shift import REPORT_KEYS, ShiftResult, ShiftSpec, place_agents, run_shift
 from fleet.simlink import SimLink
 from fleet.stockwatch import StockWatch
@@ -37,7 +40,7 @@ __all__ = [
     "AgentInfo", "Arrival", "Cancellation", "Chargers", "ChargingPolicy", "Command", "Controller", "FleetConfig",
     "FloorTask", "Job", "LineError", "PackDesk", "Place", "REPORT_KEYS", "Recorder", "RobotLink", "ShiftResult",
     "ShiftSpec", "SimLink", "Stop", "TourAssigner", "ToteItem", "check_lines", "count_collisions", "line_places",
-    "order_stream", "place_agents", "run_shift", "s_shape_order",
+    "order_stream", "place_agents", "resume_floor", "resume_step", "run_shift", "s_shape_order",
     "Putaway", "PutawayConfig", "PutawayTask", "putaway_errors", "ReplenishConfig", "Replenisher", "hourly_demand",
     "StockWatch",
 ]

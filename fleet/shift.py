@@ -92,6 +92,11 @@ class ShiftSpec:
         if not isinstance(self.load_units, int) or self.load_units < 1:
             raise InputError(f"--load-units must be a positive integer, got {self.load_units!r}")
 
+    def link_params(self) -> MotionParams:
+        """The agents' motion parameters: ``motion`` with ``fault_rate`` (what the
+        link, and robot processes over the bridge, are built with)."""
+        return replace(self.motion, fault_rate=self.fault_rate)
+
 
 @dataclass
 class ShiftResult:
@@ -177,7 +182,7 @@ def _load_layout(name_or_path):
 
 def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = None, db: str | None = None,
               progress=None, check_every: int = 0, mover=None, assigner=None, make_desk=None, on_step=None,
-              make_link=None, extra_orders=(), generate: bool = True) -> ShiftResult:
+              make_link=None, extra_orders=(), generate: bool = True, resume: bool = False) -> ShiftResult:
     """Simulate one shift and (with ``out``) write its run folder.
 
     Parameters
@@ -201,6 +206,11 @@ def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = N
     extra_orders: :class:`robocore.orders.Order` values that arrive at step 0
         (``robocore serve --orders``), besides the generated stream.
     generate: False: no generated orders (only ``extra_orders``).
+    resume: continue the shift of an existing ledger ``db`` after a controller
+        restart (``fleet.resume``): its open work goes back on the floor, the
+        clock resumes after its last change, and orders of the stream it
+        already holds are not submitted again. The run folder then covers the
+        resumed part. Needs ``make_link`` robots that report where they are.
     """
     from fleet.accounting import check_lines
     from fleet.controller import Controller, FleetConfig
@@ -218,24 +228,31 @@ def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = N
         out.mkdir(parents=True, exist_ok=True)
     if db is None:
         db = str(out / "ledger.sqlite") if out is not None else ":memory:"
-    if db != ":memory:" and os.path.exists(db):
+    if resume:
+        if db == ":memory:" or not os.path.exists(db):
+            raise InputError("no ledger to resume", source=db)
+    elif db != ":memory:" and os.path.exists(db):
         raise InputError("ledger file already exists; a run starts from a fresh ledger", source=db)
     starts, kinds, zones = place_agents(layout, spec.robots, spec.humans)
-    ledger = Ledger(db)
-    ledger.add_warehouse(Warehouse(id=WAREHOUSE, region="region-1", handling_days=0, cost=2.0), at=spec.start)
+    ledger = Ledger.open_existing(db) if resume else Ledger(db)
     skus = demo_catalog(spec.skus, seed=spec.seed)
     popular = _slotting(skus, layout, seed=spec.seed)
     rate = spec.rate_per_hour or _default_rate(spec, layout)
     n_total = spec.orders
     backlog = spec.backlog if spec.backlog is not None else int(round(0.05 * (n_total or rate * spec.hours)))
+    # a resumed shift stocks a throw-away ledger the same way, only to learn what the stream may order
+    stock_into = Ledger(":memory:") if resume else ledger
+    stock_into.add_warehouse(Warehouse(id=WAREHOUSE, region="region-1", handling_days=0, cost=2.0), at=spec.start)
     if spec.slotting == "velocity":
         dealt = _deal_by_use(popular, layout, orders=n_total or rate * spec.hours + backlog,
                              max_qty=spec.stock_units)
-        stocked = stock_layout(ledger, WAREHOUSE, layout, dealt, seed=spec.seed, max_qty=spec.stock_units,
+        stocked = stock_layout(stock_into, WAREHOUSE, layout, dealt, seed=spec.seed, max_qty=spec.stock_units,
                                slot_order=_velocity_slot_order(layout), at=spec.start)
     else:
-        stocked = stock_layout(ledger, WAREHOUSE, layout, popular, seed=spec.seed, max_qty=spec.stock_units,
+        stocked = stock_layout(stock_into, WAREHOUSE, layout, popular, seed=spec.seed, max_qty=spec.stock_units,
                                at=spec.start)
+    if resume:
+        stock_into.close()
     on_shelf = {sku for _, sku, _ in stocked}
     stocked_ids = [s for s in dict.fromkeys(x.id for x in popular) if s in on_shelf]  # most popular first
     if generate:
@@ -248,7 +265,7 @@ def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = N
         from fleet.orderstream import Arrival
 
         arrivals = [Arrival(0, o) for o in extra_orders] + list(arrivals)
-    params = replace(spec.motion, fault_rate=spec.fault_rate)
+    params = spec.link_params()
     link = (make_link or SimLink)(layout.grid, kinds, starts, params=params, seed=spec.seed)
     if mover is None:
         from planner.mapf import LifelongPlanner
@@ -266,7 +283,11 @@ def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = N
         desk = make_desk(ledger)
     config = (FleetConfig(max_tour_orders=1, batch_wait_s=0) if spec.policy == "single" else FleetConfig())
     ctl = Controller(layout, link, mover, ledger, warehouse=WAREHOUSE, assigner=assigner, desk=desk,
-                     params=params, zones=zones, start=spec.start, config=config)
+                     params=params, homes=starts, zones=zones, start=spec.start, config=config)
+    if resume:
+        from fleet.resume import resume_floor
+
+        resume_floor(ctl)
     restock = _restocking(spec, ctl, stocked_ids, rate)
     watch = StockWatch(stocked_ids, warehouse=WAREHOUSE, every=60)
     horizon = int(round(spec.hours * 3600))
@@ -277,7 +298,9 @@ def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = N
     t0 = time.perf_counter()
     while ctl.step_no < horizon:
         while ai < len(arrivals) and arrivals[ai].step <= ctl.step_no:
-            if ctl.receive(arrivals[ai].order) != "rejected" and restock is not None:
+            if arrivals[ai].order.id in ctl.order_state:  # a resumed ledger holds it already
+                pass
+            elif ctl.receive(arrivals[ai].order) != "rejected" and restock is not None:
                 restock.observe(arrivals[ai].order, ctl.step_no)
             ai += 1
         while ci < len(cancels) and cancels[ci].step <= ctl.step_no:

@@ -17,7 +17,8 @@ class MotionLink(RobotLink):
     :class:`robocore.motion.Motion` in this process: positions, batteries,
     actions, goals and faults are read from and sent to ``self.motion``.
     Subclasses set ``self.motion`` and define :meth:`tick` (how a step's moves
-    are carried out: in-process, or over the wire and then mirrored here)."""
+    are carried out). ``fleet.zmqlink.ZmqLink`` is not one: its robots'
+    state lives in the robot processes and comes back in their VDA 5050 states."""
 
     motion: Motion
     _next: np.ndarray | None = None

@@ -14,7 +14,7 @@ from robocore.ledger import Ledger
 from robocore.ledger_records import (Event, InvariantError, LineRecord, OrderRecord, OrderSummary, OutboxMessage,
                                      Pick, PickTask, Receipt, Reservation, StockRow, Substitute)
 from robocore.lifecycle import State
-from robocore.motion import Motion, MotionError, MotionEvent, MotionParams
+from robocore.motion import Motion, MotionError, MotionEvent, MotionParams, fault_draws
 from robocore.notifications import Notification, NotificationKind, notification_for_event
 from robocore.orders import Address, Order, OrderLine, validate_order
 from robocore.packing import DEFAULT_CARTONS, Carton, Item, PackingError, PackResult, Parcel, Placement, verify_packing
@@ -28,6 +28,7 @@ __all__ = [
     "MotionError",
     "MotionEvent",
     "MotionParams",
+    "fault_draws",
     # floor model
     "CellKind", "Coord", "DIRECTIONS", "Grid", "InputError", "Layout", "Location", "Slot", "Zone",
     # orders and ledger

@@ -22,8 +22,11 @@ One time step is one second of floor time and one cell of robot travel.
   agent must not move. A pick lasts ``pick_s + unit_s * units`` steps
   (``human_pick_s``/``human_unit_s`` for humans), a drop ``drop_s`` steps.
 * **Faults**: each step every working robot fails with probability
-  ``fault_rate`` (drawn from a seeded generator, one draw per agent per step,
-  so the same seed gives the same faults). A faulted robot stops where it is,
+  ``fault_rate``. The draw is a counter-based hash of ``(seed, agent id,
+  step)`` (:func:`fault_draws`), not a stream: agent ``a``'s draw at step ``t``
+  does not depend on the other agents, so a robot process holding only some
+  of the floor's robots (``bridge.simrobots``) draws exactly the faults the
+  in-process simulation draws for them. A faulted robot stops where it is,
   loses its running action, and is an obstacle until it is repaired
   ``repair_s`` steps later (``None``: never).
 
@@ -44,7 +47,7 @@ import numpy as np
 from robocore.agents import AgentKind
 from robocore.grid import CellKind, Grid
 
-__all__ = ["MotionParams", "MotionError", "Action", "EventKind", "MotionEvent", "Motion"]
+__all__ = ["MotionParams", "MotionError", "Action", "EventKind", "MotionEvent", "Motion", "fault_draws"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -139,7 +142,11 @@ class Motion:
     battery:
         Initial battery in percent, a scalar or ``(N,)`` (ignored for humans).
     seed:
-        Seed of the fault generator.
+        Seed of the fault draws.
+    ids:
+        ``(N,)`` agent number of each agent on the floor, for the fault draws
+        (default ``0..N-1``; a robot process holding robots 3 and 7 of a
+        floor passes ``[3, 7]``).
 
     Raises
     ------
@@ -147,7 +154,8 @@ class Motion:
         On a start cell that is repeated, outside the grid or not passable.
     """
 
-    def __init__(self, grid: Grid, kinds, starts, *, params: MotionParams = MotionParams(), battery=100.0, seed: int = 0):
+    def __init__(self, grid: Grid, kinds, starts, *, params: MotionParams = MotionParams(), battery=100.0, seed: int = 0,
+                 ids=None):
         self.grid = grid
         self.params = params
         self.kinds = np.ascontiguousarray(kinds, dtype=np.uint8)
@@ -180,7 +188,10 @@ class Motion:
         self._goal_pending = np.zeros(n, dtype=bool)
         self.moves = np.zeros(n, dtype=np.int64)  #: cells moved so far, per agent
         self.step_no = 0
-        self._rng = np.random.default_rng(seed)
+        self.ids = np.arange(n, dtype=np.uint64) if ids is None else np.asarray(ids, dtype=np.int64).astype(np.uint64)
+        if self.ids.shape != (n,):
+            raise ValueError(f"{len(self.ids)} ids for {n} agents")
+        self.seed = int(seed)
         self._cols = grid.cols
 
     @property
@@ -317,8 +328,8 @@ class Motion:
             for a in np.flatnonzero(fixed):
                 self.fault[a] = False
                 events.append(MotionEvent(EventKind.CLEARED, int(a), t))
-        draw = self._rng.random(self.n)
         if p.fault_rate > 0.0:
+            draw = fault_draws(self.seed, self.ids, t)
             working = r & ~self.fault & (moved | (self.action == Action.PICK))
             new = working & (draw < p.fault_rate)
             for a in np.flatnonzero(new):
@@ -341,3 +352,34 @@ class Motion:
         if _events is not None:
             _events.append(ev)
         return ev
+
+
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_GOLD = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finalizer on a ``uint64`` array (wrapping arithmetic)."""
+    x = (x ^ (x >> np.uint64(30))) * _M1
+    x = (x ^ (x >> np.uint64(27))) * _M2
+    return x ^ (x >> np.uint64(31))
+
+
+def fault_draws(seed: int, ids, step: int) -> np.ndarray:
+    """Uniform draws in ``[0, 1)`` for agents ``ids`` at ``step`` under ``seed``.
+
+    A pure function of ``(seed, id, step)`` (splitmix64 finalizer chained over
+    the three), so any subset of agents, in any process, gets the same draw
+    for the same agent and step.
+
+    >>> a = fault_draws(0, [0, 1, 2], 5)
+    >>> bool((fault_draws(0, [2], 5) == a[2:]).all()) and bool(((0 <= a) & (a < 1)).all())
+    True
+    """
+    ids = np.asarray(ids, dtype=np.int64).astype(np.uint64).reshape(-1)
+    k = np.full(ids.shape, np.uint64(seed % (1 << 64)), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        x = _mix(k * _GOLD + np.uint64(step % (1 << 64)))
+        x = _mix(x + ids * _GOLD + _GOLD)
+    return (x >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))

@@ -58,7 +58,8 @@ def test_every_message_kind_validates(path, data, serial, order_id, map_id):
                           path=path, released=released, map_id=map_id)
     roundtrip_valid(Topic.ORDER, order)
     kinds = data.draw(st.lists(st.sampled_from(["cancelOrder", "startPause", "stopPause", "initPosition",
-                                                "factsheetRequest", "stateRequest"]), max_size=6))
+                                                "factsheetRequest", "stateRequest", "startCharging",
+                                                "stopCharging"]), max_size=6))
     acts = [action(k, f"a{i}", parameters={"lastNodeId": node_id(path[-1])} if k == "initPosition" else None)
             for i, k in enumerate(kinds)]
     ia = instant_actions_message(h.next(Topic.INSTANT_ACTIONS), acts)
@@ -80,6 +81,49 @@ def test_every_message_kind_validates(path, data, serial, order_id, map_id):
         roundtrip_valid(Topic.VISUALIZATION, agv.visualization())
     agv.handle_order({**order, "orderUpdateId": -1 if order["orderUpdateId"] == 0 else 0})
     roundtrip_valid(Topic.STATE, agv.state())  # with an error in it
+
+
+@settings(max_examples=40, deadline=None)
+@given(plan=st.lists(st.sampled_from(["wait", "move", "pick", "drop", "charge", "stop", "fault"]), min_size=1,
+                     max_size=14), units=st.integers(1, 5), repair=st.integers(1, 4))
+def test_node_actions_battery_and_fault_states_validate(plan, units, repair):
+    """Orders carrying pick/drop/startCharging node actions, stopCharging instant
+    actions, and states with running/finished/failed actions, charging and a
+    FATAL robotFault all validate against the VDA 5050 schemas."""
+    import numpy as np
+
+    from robocore.grid import CellKind, Grid
+    from robocore.motion import MotionParams
+
+    kinds = np.full((3, 20), CellKind.FREE, dtype=np.uint8)
+    kinds[0, 0] = CellKind.CHARGER
+    grid = Grid(kinds)
+    agv = Agv("R1", cell=(0, 0), map_id="m", grid=grid, params=MotionParams(pick_s=1, unit_s=1, drop_s=2,
+                                                                            repair_s=repair))
+    h = Headers("C")
+    agv.handle_order(roundtrip_valid(Topic.ORDER, order_message(h.next(Topic.ORDER), order_id="o", order_update_id=0,
+                                                                path=[(0, 0)], released=1, map_id="m")))
+    seq, uid, cell = 0, 0, (0, 0)
+    for k, what in enumerate(plan):
+        acts = {}
+        nxt = cell
+        if what == "move" and agv.motion.movable()[0]:
+            nxt = (cell[0], cell[1] + 1) if cell[1] < 19 else cell
+        elif what in ("pick", "drop", "charge"):
+            typ = {"pick": "pick", "drop": "drop", "charge": "startCharging"}[what]
+            acts = {1: [action(typ, f"n{k}", blocking="HARD", parameters={"units": units} if what == "pick" else None)]}
+        elif what == "stop":
+            ia = instant_actions_message(h.next(Topic.INSTANT_ACTIONS), [action("stopCharging", f"s{k}")])
+            agv.handle_instant_actions(roundtrip_valid(Topic.INSTANT_ACTIONS, ia))
+        elif what == "fault":
+            agv.inject_fault()
+        uid += 1
+        upd = order_message(h.next(Topic.ORDER), order_id="o", order_update_id=uid, path=[cell, nxt, nxt],
+                            released=2, map_id="m", first_sequence_id=seq, node_actions=acts)
+        assert agv.handle_order(roundtrip_valid(Topic.ORDER, upd)) == "accepted"
+        agv.step()
+        seq, cell = seq + 2, agv.cell
+        roundtrip_valid(Topic.STATE, agv.state())
 
 
 def test_header_ids_count_per_topic_and_timestamp_is_iso_utc():

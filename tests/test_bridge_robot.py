@@ -3,6 +3,8 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from robocore.motion import MotionParams
+
 from bridge import Agv, Headers, OrderChannel, OrderOutcome, Topic, action, instant_actions_message, order_message
 
 MAP = "test"
@@ -114,12 +116,14 @@ def test_instant_actions_pause_cancel_init_factsheet():
 
 
 def test_battery_drains_per_step():
-    agv = Agv("R1", cell=(0, 0), map_id=MAP, battery=50.0, drain_per_move=1.0, drain_per_wait=0.25)
+    p = MotionParams(drain_per_move=0.75, drain_idle=0.25)
+    agv = Agv("R1", cell=(0, 0), map_id=MAP, battery=50.0, params=p)
     agv.handle_order(order([(0, 0), (0, 1), (0, 1)], released=3))
     agv.step()
     agv.step()
     agv.step()
     assert agv.battery == 50.0 - 1.0 - 0.25 - 0.25
+    assert agv.state()["batteryState"] == {"batteryCharge": 48.5, "charging": False}
 
 
 def test_channel_resends_until_state_acknowledges():
@@ -180,3 +184,92 @@ def test_robot_follows_any_path_through_updates_and_losses(moves, chunk, horizon
         if agv.step():
             trace.append(agv.cell)
     assert trace == path
+
+
+def _floor():
+    import numpy as np
+
+    from robocore.grid import CellKind, Grid
+
+    kinds = np.full((2, 6), CellKind.FREE, dtype=np.uint8)
+    kinds[0, 0] = CellKind.CHARGER
+    return Grid(kinds)
+
+
+def _update(agv, cur, nxt, uid, seq, acts=None):
+    return agv.handle_order(order_message(Headers("C").next(Topic.ORDER), order_id="o", order_update_id=uid,
+                                          path=[cur, nxt], released=2, map_id=MAP, first_sequence_id=seq,
+                                          node_actions={1: acts} if acts else None))
+
+
+def _status(agv):
+    return {a["actionId"]: a["actionStatus"] for a in agv.state()["actionStates"]}
+
+
+def test_pick_node_action_runs_for_its_duration_and_holds_the_robot():
+    p = MotionParams(pick_s=2, unit_s=1, drain_per_pick=1.5, drain_idle=0.0)
+    agv = Agv("R1", cell=(1, 1), map_id=MAP, grid=_floor(), params=p)
+    assert agv.handle_order(order([(1, 1)], released=1)) == OrderOutcome.ACCEPTED
+    assert _update(agv, (1, 1), (1, 1), 1, 0, [action("pick", "p1", blocking="HARD",
+                                                     parameters={"units": 3})]) == OrderOutcome.ACCEPTED
+    assert _status(agv) == {"p1": "WAITING"}
+    agv.step()  # reaches the (wait) node: the pick starts and takes 2 + 3 steps
+    assert _status(agv) == {"p1": "RUNNING"}
+    for k in range(2, 6):
+        assert _update(agv, (1, 1), (1, 1), k, 2 * (k - 1)) == OrderOutcome.ACCEPTED
+        agv.step()
+        assert _status(agv) == {"p1": "FINISHED" if k == 5 else "RUNNING"}
+    assert agv.battery == 100.0 - 1.5
+    # a move while busy is not driven: the robot waits before the node
+    agv2 = Agv("R2", cell=(1, 1), map_id=MAP, grid=_floor(), params=p)
+    agv2.handle_order(order([(1, 1)], released=1))
+    _update(agv2, (1, 1), (1, 1), 1, 0, [action("drop", "d1")])
+    agv2.step()
+    _update(agv2, (1, 1), (1, 2), 2, 2)
+    assert agv2.step() is False and agv2.cell == (1, 1)
+
+
+def test_charging_on_a_charger_reports_battery_state_and_stops_on_request():
+    p = MotionParams(charge_per_step=10.0, drain_idle=0.0)
+    agv = Agv("R1", cell=(0, 0), map_id=MAP, grid=_floor(), params=p, battery=75.0)
+    agv.handle_order(order([(0, 0)], released=1))
+    _update(agv, (0, 0), (0, 0), 1, 0, [action("startCharging", "c1")])
+    agv.step()
+    s = agv.state()
+    assert s["batteryState"] == {"batteryCharge": 85.0, "charging": True} and _status(agv) == {"c1": "FINISHED"}
+    agv.handle_instant_actions(ia(action("stopCharging", "c2")))
+    assert agv.state()["batteryState"]["charging"] is False
+    _update(agv, (0, 0), (0, 1), 2, 2)
+    assert agv.step() and agv.cell == (0, 1)
+    # off a charger, startCharging fails and the robot keeps going
+    _update(agv, (0, 1), (0, 1), 3, 4, [action("startCharging", "c3")])
+    agv.step()
+    assert _status(agv)["c3"] == "FAILED" and agv.state()["batteryState"]["charging"] is False
+
+
+def test_fault_aborts_the_running_action_with_a_fatal_error_until_repaired():
+    p = MotionParams(pick_s=5, repair_s=2, drain_idle=0.0)
+    agv = Agv("R1", cell=(1, 1), map_id=MAP, grid=_floor(), params=p)
+    agv.handle_order(order([(1, 1)], released=1))
+    _update(agv, (1, 1), (1, 1), 1, 0, [action("pick", "p1", parameters={"units": 1})])
+    agv.step()
+    agv.inject_fault()
+    s = agv.state()
+    assert _status(agv) == {"p1": "FAILED"}
+    assert s["errors"] == [{"errorType": "robotFault", "errorLevel": "FATAL",
+                            "errorDescription": "the robot stopped on a fault and waits for repair",
+                            "errorReferences": [{"referenceKey": "actionId", "referenceValue": "p1"}]}]
+    for k in (2, 3):
+        _update(agv, (1, 1), (1, 1), k, 2 * (k - 1))
+        agv.step()
+    assert agv.state()["errors"] == [] and agv.motion.movable()[0]
+
+
+def test_order_with_unsupported_or_off_floor_actions_is_a_validation_error():
+    agv = Agv("R1", cell=(1, 1), map_id=MAP, grid=_floor())
+    agv.handle_order(order([(1, 1)], released=1))
+    assert _update(agv, (1, 1), (1, 1), 1, 0, [action("dance", "x")]) == OrderOutcome.REJECTED
+    assert agv.state()["errors"][0]["errorType"] == "validationError"
+    assert "unsupported action 'dance'" in agv.state()["errors"][0]["errorDescription"]
+    assert _update(agv, (1, 1), (2, 1), 1, 0) == OrderOutcome.REJECTED
+    assert "not a cell a robot may stand on" in agv.state()["errors"][0]["errorDescription"]

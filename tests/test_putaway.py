@@ -260,7 +260,7 @@ def test_faulty_floor_with_replenishment_loses_nothing(seed):
     """Frequent faults (while travelling, loading or carrying) on a small floor
     with replenishment: accounting proved after every step, every received
     unit put away or still at the dock / on a robot."""
-    spec = replace(BASE, robots=4, humans=1, hours=0.5, seed=seed, fault_rate=2e-3, replenish="fixed",
+    spec = replace(BASE, robots=4, humans=1, hours=0.5, seed=seed, fault_rate=4e-3, replenish="fixed",
                    review_hours=0.1, lead_time_hours=0.05, load_units=3, backlog=None,
                    motion=MotionParams(repair_s=60))
     res = run_shift(spec, layout=dock_layout(), assigner=FirstOrderAssigner(), make_desk=PlainDesk, check_every=1)

@@ -107,16 +107,17 @@ def test_a_killed_robot_process_becomes_a_faulted_obstacle():
             link.connect()
             assert link.tick() == []
             assert link.late == {} and link.step_no == 1
-            # the robot processes drain their batteries as robocore.motion does (one extra wait for
-            # traversing node 0 of the first order, which the in-process model does not count)
-            from bridge.robot import DRAIN_PER_WAIT
+            # the robot processes drain their batteries as robocore.motion does, and the link reports theirs
+            from robocore.motion import Motion
 
+            twin = Motion(g, [AgentKind.ROBOT] * 2, starts)
+            for _ in range(5):
+                twin.advance(twin.pos)
             for _ in range(4):
                 assert link.tick() == []
             for a, s in enumerate(link.serials):
                 wire = ctl.states[s]["batteryState"]["batteryCharge"]
-                assert abs(wire - float(link.batteries()[a])) <= DRAIN_PER_WAIT + 1e-9
-                assert link.batteries()[a] < 100.0
+                assert wire == float(link.batteries()[a]) == float(twin.battery[a]) < 100.0
             procs[1].send_signal(signal.SIGKILL)
             procs[1].wait(10)
             faults = []
@@ -131,3 +132,53 @@ def test_a_killed_robot_process_becomes_a_faulted_obstacle():
             for p in procs:
                 p.kill()
                 p.wait(10)
+
+
+def test_picks_charging_and_faults_over_the_wire_equal_the_in_process_run():
+    """Robot processes run robocore.motion: a shift with picks, drops, charging and
+    random faults (drawn by the robot processes) gives the in-process run's
+    trajectory, events and report, step for step."""
+    from fleet.shift import ShiftSpec, run_shift
+    from fleet.zmqlink import LoopbackFleet
+    from maps import load_layout
+    from planner.validate import validate_paths
+    from robocore.motion import MotionParams
+
+    layout = load_layout("small")
+    spec = ShiftSpec(layout="small", robots=4, humans=1, orders=20, seed=3, fault_rate=3e-3,
+                     motion=MotionParams(drain_per_move=0.5, repair_s=60, charge_per_step=1.0))
+    sim = run_shift(spec, layout=layout)
+    assert sim.report["faults"] >= 2 and sim.report["charges"] >= 3 and sim.report["lines_picked"] >= 20
+    box = {}
+    with LoopbackFleet("small", map_id=layout.name, robots=4, secure=False, params=spec.link_params(),
+                       seed=spec.seed) as fleet:
+        def make_link(grid, kinds, starts, **options):
+            box["link"] = fleet.link(grid, kinds, starts, **options)
+            return box["link"]
+
+        zq = run_shift(spec, layout=layout, make_link=make_link)
+    link = box["link"]
+    assert link.late == {} and link.gone == []
+    assert np.array_equal(zq.recorder.positions(), sim.recorder.positions())
+    assert np.array_equal(zq.recorder.states, sim.recorder.states)
+    skip = ("wall_s", "speedup", "planner_step_ms")
+    assert {k: v for k, v in zq.report.items() if k not in skip} == {k: v for k, v in sim.report.items() if k not in skip}
+    assert zq.report["collisions"] == 0 and zq.report["orders_open"] == 0
+    kinds = zq.recorder.kinds
+    per_agent = [layout.grid.human_passable if k == AgentKind.HUMAN else None for k in kinds]
+    validate_paths(layout.grid.passable, zq.recorder.positions().transpose(1, 0, 2), agent_passable=per_agent)
+    zq.close()
+    sim.close()
+
+
+def test_link_refuses_motion_parameters_the_robots_do_not_run():
+    from fleet.zmqlink import LoopbackFleet
+    from maps import load_layout
+    from robocore.motion import MotionParams
+
+    layout = load_layout("small")
+    with LoopbackFleet("small", map_id=layout.name, robots=0, secure=False) as fleet:
+        with pytest.raises(ValueError, match="seed=1"):
+            fleet.link(layout.grid, [], [], seed=1)
+        with pytest.raises(ValueError, match="params="):
+            fleet.link(layout.grid, [], [], params=MotionParams(fault_rate=0.1))

@@ -16,7 +16,11 @@ def register(sub) -> None:
         "robot", help="run simulated robots that connect to `robocore serve` over the bridge",
         description="Run N simulated robots (serials <prefix>0000 ...) speaking VDA 5050 over ZeroMQ to a "
                     "controller. Each starts on a spawn cell of the layout, drives the released nodes of its "
-                    "orders one cell per step, and reports its state. Keys come from --keys (see `robocore keys`).")
+                    "orders one cell per step, runs the pick/drop/charging actions attached to their nodes, and reports "
+                    "its state. Robots move, pick, drain and charge their batteries and fail as the in-process "
+                    "simulation's motion model says (robocore.motion; --motion overrides its parameters, --seed "
+                    "seeds its faults; robot K draws the faults of agent K). Keys come from --keys (see "
+                    "`robocore keys`).")
     p.add_argument("--count", type=int, default=1, metavar="N", help="number of robots (default 1)")
     p.add_argument("--connect", required=True, metavar="ENDPOINT", help="controller command endpoint, tcp://host:port")
     p.add_argument("--keys", default="keys", metavar="DIR",
@@ -30,6 +34,11 @@ def register(sub) -> None:
     p.add_argument("--step-s", type=float, default=0.1, metavar="S", help="wall-clock seconds per step (default 0.1)")
     p.add_argument("--lockstep", action="store_true",
                    help="simulated time owned by the controller: drive released nodes as soon as they arrive")
+    p.add_argument("--seed", type=int, default=0, help="seed of the motion model's fault draws (default 0)")
+    p.add_argument("--motion", default=None, metavar="JSON",
+                   help="motion model parameters as a JSON object of robocore.motion.MotionParams fields, e.g. "
+                        "'{\"fault_rate\": 1e-5, \"repair_s\": 600}' (default: the model's defaults)")
+    p.add_argument("--battery", type=float, default=100.0, metavar="PCT", help="starting charge, percent (default 100)")
     p.add_argument("--parent-pid", type=int, default=None, help=argparse.SUPPRESS)
     p.add_argument("--duration", type=float, default=None, metavar="S", help="stop after S seconds (default: run "
                    "until interrupted)")
@@ -48,6 +57,9 @@ def _run(args) -> int:
         raise InputError(f"--step-s must be > 0, got {args.step_s}")
     if not args.connect.startswith("tcp://"):
         raise InputError(f"--connect must be tcp://host:port, got {args.connect!r}")
+    params = motion_params(args.motion)
+    if not 0.0 <= args.battery <= 100.0:
+        raise InputError(f"--battery must be in 0..100 percent, got {args.battery}")
     if args.processes > 1:
         return _spread(args)
     from bridge.keys import KeyStore, valid_serial
@@ -65,7 +77,8 @@ def _run(args) -> int:
         for s in serials:
             keys.robot(s)  # fail early, naming the missing key file
     robots = SimRobots(serials, [layout.spawns[i] for i in indexes], endpoint=args.connect, map_id=layout.name,
-                       keys=keys, step_s=args.step_s, lockstep=args.lockstep)
+                       keys=keys, step_s=args.step_s, lockstep=args.lockstep, grid=layout.grid, params=params,
+                       seed=args.seed, battery=args.battery, agents=list(indexes))
     print(f"{len(serials)} robot(s) {serials[0]}..{serials[-1]} connecting to {args.connect}", file=sys.stderr)
     # a child of --processes stops when its parent is gone (SIGKILLed or otherwise)
     orphaned = None if args.parent_pid is None else (lambda: os.getppid() != args.parent_pid)
@@ -75,6 +88,34 @@ def _run(args) -> int:
     finally:
         robots.close()
     return 0
+
+
+def motion_params(text: str | None):
+    """:class:`robocore.motion.MotionParams` from ``--motion`` JSON (None: defaults).
+
+    Raises :class:`robocore.errors.InputError` naming the bad field."""
+    import dataclasses
+    import json
+
+    from robocore.errors import InputError
+    from robocore.motion import MotionParams
+
+    if text is None:
+        return MotionParams()
+    try:
+        fields = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InputError(f"--motion: not JSON: {err.msg} at character {err.pos}") from None
+    if not isinstance(fields, dict):
+        raise InputError("--motion must be a JSON object of MotionParams fields")
+    known = {f.name for f in dataclasses.fields(MotionParams)}
+    unknown = sorted(set(fields) - known)
+    if unknown:
+        raise InputError(f"--motion: unknown field {unknown[0]!r} (fields: {', '.join(sorted(known))})")
+    try:
+        return MotionParams(**fields)
+    except (TypeError, ValueError) as err:
+        raise InputError(f"--motion: {err}") from None
 
 
 def _raise_interrupt(signum, frame):
@@ -97,6 +138,9 @@ def _spread(args) -> int:
             cmd.append("--lockstep")
         if args.duration is not None:
             cmd += ["--duration", str(args.duration)]
+        cmd += ["--seed", str(args.seed), "--battery", repr(args.battery)]
+        if args.motion is not None:
+            cmd += ["--motion", args.motion]
         procs.append(subprocess.Popen(cmd))
         first += n
     signal.signal(signal.SIGTERM, _raise_interrupt)

@@ -136,7 +136,7 @@ def _run(args: argparse.Namespace) -> int:
 
         os.makedirs(out, exist_ok=True)
         fleet = LoopbackFleet(args.layout, map_id=layout.name, robots=args.robots, processes=args.robot_processes,
-                              log_path=os.path.join(out, "robots.log"))
+                              log_path=os.path.join(out, "robots.log"), params=spec.link_params(), seed=spec.seed)
         print(f"bridge on {fleet.server.endpoint}; {args.robots} robot(s) starting", file=sys.stderr)
 
         def make_link(grid, kinds, starts, **options):

@@ -33,7 +33,10 @@ def register(sub) -> None:
     sec.add_argument("--keys", metavar="DIR", help="CURVE keys directory (`robocore keys`): controller.key and "
                                                   "the registered robot public keys")
     sec.add_argument("--insecure", action="store_true", help="plain TCP, no CURVE (loopback tests only)")
-    p.add_argument("--db", default=None, help="ledger file to create (default OUT/ledger.sqlite)")
+    p.add_argument("--db", default=None,
+                   help="ledger file (default OUT/ledger.sqlite); an existing one is resumed: the shift of a "
+                        "controller that died continues from it (same --layout, --robots, --seed, --rate), and the "
+                        "robots, still running, reconnect and continue")
     p.add_argument("--orders", default=None, metavar="FILE.json",
                    help="orders arriving at the start (same format as `robocore order submit`)")
     p.add_argument("--rate", type=_order_rate, default=None, help="also generate this many orders per hour")
@@ -62,6 +65,7 @@ def _run(args: argparse.Namespace) -> int:
         raise InputError("--step-timeout and --connect-timeout must be > 0")
     if os.path.exists(os.path.join(args.out, "report.json")):
         raise InputError("run folder already holds a run; choose another --out", source=args.out)
+    resume = args.db is not None and os.path.exists(args.db)
     orders = ()
     if args.orders is not None:
         from robocore.cli.order_cmd import read_orders
@@ -92,15 +96,20 @@ def _run(args: argparse.Namespace) -> int:
     with BridgeServer(keys=keys, host=args.bind, port=args.port, offline_after_s=max(10.0, args.step_timeout)) as server:
         print(f"commands and state: {server.endpoint}", file=sys.stderr)
         print(f"telemetry: {server.pub_endpoint} (snapshots: {server.snapshot_endpoint})", file=sys.stderr)
+        import dataclasses
+        import json
+        import shlex
+
+        motion = json.dumps(dataclasses.asdict(spec.link_params()), separators=(",", ":"))
         print(f"waiting for {args.robots} robot(s): robocore robot --lockstep --count {args.robots} "
-              f"--connect {server.endpoint} --layout {args.layout}" + (" --insecure" if keys is None else ""),
-              file=sys.stderr, flush=True)
+              f"--connect {server.endpoint} --layout {args.layout} --seed {args.seed} --motion {shlex.quote(motion)}"
+              + (" --insecure" if keys is None else ""), file=sys.stderr, flush=True)
         ctl = BridgeController(server, map_id=layout.name, heartbeat_s=1.0)
         link_box = {}
 
         def make_link(grid, kinds, starts, **options):
             link = ZmqLink(grid, kinds, starts, controller=ctl, serials=serials, step_timeout_s=args.step_timeout,
-                           connect_timeout_s=args.connect_timeout, **options)
+                           connect_timeout_s=args.connect_timeout, adopt=resume, **options)
             try:
                 link.connect()
             except TimeoutError as err:
@@ -125,7 +134,7 @@ def _run(args: argparse.Namespace) -> int:
         try:
             result = run_shift(spec, layout=layout, out=args.out, db=args.db, make_link=make_link,
                                extra_orders=orders, generate=args.rate is not None,
-                               on_step=on_step)
+                               on_step=on_step, resume=resume)
         finally:
             if publisher is not None:
                 publisher.close()
@@ -136,7 +145,7 @@ def _run(args: argparse.Namespace) -> int:
     result.close()
     report = dict(result.report)
     link = link_box["link"]
-    report.update(out=str(args.out), link="zmq", link_late_steps=len(link.late), link_robots_gone=list(link.gone),
+    report.update(out=str(args.out), link="zmq", resumed=resume, link_late_steps=len(link.late), link_robots_gone=list(link.gone),
                   link_wait_s=round(link.wait_s, 3), interrupted=stop["asked"])
     if args.json:
         emit_json(report)
