@@ -24,6 +24,7 @@ from bridge.server import BridgeServer
 __all__ = ["BridgeController", "PumpResult", "RobotGone"]
 
 log = logging.getLogger("bridge.controller")
+_STATE, _CONNECTION, _FACTSHEET = Topic.STATE.value, Topic.CONNECTION.value, Topic.FACTSHEET.value
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ class BridgeController:
                 if ch is not None:  # the robot lost its order: the caller re-plans from its cell
                     ch.forget(keep_base=False)
                     self.plans.pop(inb.serial, None)
-            if inb.topic == Topic.STATE.value:
+            if inb.topic == _STATE:
                 if inb.serial not in self.channels and inb.msg["orderId"]:
                     # first word from a robot already on an order: this controller restarted
                     try:
@@ -163,9 +164,9 @@ class BridgeController:
                         res.acknowledged.append(inb.serial)
                     elif ch.rejected is not None:
                         res.rejected.append((inb.serial, ch.rejected))
-            elif inb.topic == Topic.CONNECTION.value and inb.msg["connectionState"] != "ONLINE":
+            elif inb.topic == _CONNECTION and inb.msg["connectionState"] != "ONLINE":
                 res.gone.append(self._gone(inb.serial))  # a clean shutdown
-            elif inb.topic == Topic.FACTSHEET.value:
+            elif inb.topic == _FACTSHEET:
                 res.factsheets[inb.serial] = inb.msg
         t = self._now(now)
         if t - self._housekept < self.housekeeping_s:
