@@ -247,7 +247,9 @@ def _struct_type(name: str, spec: dict[str, Any], optional: dict[str, Any] | Non
         fields.append((key, _struct_field(f"{name}_{key}", want, extra)))
     for key, want in (optional or {}).items():
         fields.append((key, Union[_struct_field(f"{name}_{key}", want), msgspec.UnsetType], msgspec.UNSET))
-    return msgspec.defstruct(name, fields)  # unknown fields are ignored, as in _check
+    # Unknown fields are ignored, as in _check. The instances are thrown away at once: gc=False keeps
+    # them out of the cyclic collector's allocation count (they hold no cycles).
+    return msgspec.defstruct(name, fields, gc=False)
 
 
 def _struct_field(name: str, want: Any, item_optional: dict[str, Any] | None = None) -> Any:
@@ -255,9 +257,11 @@ def _struct_field(name: str, want: Any, item_optional: dict[str, Any] | None = N
         return _struct_type(name, want)
     if isinstance(want, list):
         item = want[0]
+        # a tuple, not a list: an empty array (the usual nodeStates, errors, ...) is then the empty-tuple
+        # singleton, so validating a typical state allocates no container the collector tracks
         if item_optional and isinstance(item, dict):
-            return list[_struct_type(name, item, item_optional)]
-        return list[_struct_field(name, item)]
+            return tuple[_struct_type(name, item, item_optional), ...]
+        return tuple[_struct_field(name, item), ...]
     if want is dict:
         return dict  # any map (keys are checked by msgpack's strict_map_key when unpacking)
     if isinstance(want, tuple):

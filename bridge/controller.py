@@ -172,9 +172,12 @@ class BridgeController:
         if t - self._housekept < self.housekeeping_s:
             return res
         self._housekept = t
-        for serial in self.server.peers.online():
-            self._send_due(serial, t)
-            if t - self._last_sent.get(serial, float("-inf")) >= self.heartbeat_s:
+        channels, last_sent, never = self.channels, self._last_sent, float("-inf")
+        for serial in self.server.peers.online():  # every robot, 20 times a second: keep the loop lean
+            ch = channels.get(serial)
+            if ch is not None and ch.pending is not None:
+                self._send_due(serial, t)
+            if t - last_sent.get(serial, never) >= self.heartbeat_s:
                 self.instant(serial, "stateRequest")
         for serial in self.server.expire(now):
             res.gone.append(self._gone(serial))

@@ -140,7 +140,7 @@ class BridgeServer:
         return s
 
     # ---------------------------------------------------------------- inbound
-    def poll(self, timeout_ms: int = 0, *, now: float | None = None, max_messages: int = 10_000) -> list[Inbound]:
+    def poll(self, timeout_ms: int = 0, *, now: float | None = None, max_messages: int = 256) -> list[Inbound]:
         """Receive and check everything pending (waiting up to ``timeout_ms`` for the first).
 
         Drains the command socket without blocking, up to ``max_messages``
