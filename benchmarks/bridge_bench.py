@@ -240,8 +240,11 @@ def run_bridge(robots: int, procs: int, seconds: float, keys_dir: str) -> dict:
         if time.monotonic() - t_start > seconds + warmup(robots) + 60:
             break
     cpu1, wall1, th1 = time.process_time(), time.monotonic(), time.thread_time()
-    for _ in range(20):
-        ctl.pump(20)
+    # drain what is still queued (a controller that fell behind has a backlog): until 1 s brings nothing
+    quiet_since, drain_end = time.monotonic(), time.monotonic() + 120
+    while time.monotonic() - quiet_since < 1.0 and time.monotonic() < drain_end:
+        if ctl.pump(20).states:
+            quiet_since = time.monotonic()
     reports = [json.loads(c.communicate()[0]) for c in children]
     robot_sent = sum(r["sent"] for r in reports)
     expired = sum(r["expired"] for r in reports)
@@ -434,6 +437,7 @@ def main() -> None:
         return
     if args.quick:
         args.robots, args.seconds = 100, 8.0
+    load_start = os.getloadavg()[0]
     from bridge import Agv, KeyStore, encode, order_message, Headers, Topic
 
     state_bytes = len(encode(Agv("R0000", cell=(1, 1), map_id="bench").state()))
@@ -459,13 +463,18 @@ def main() -> None:
               f"{row['rtt_ms_median'] or float('nan'):10.2f} {row['rtt_ms_p99'] or float('nan'):10.2f} "
               f"{row['controller_cpu_pct'] or float('nan'):9.1f} {row['messages_per_s'] or float('nan'):8.0f} "
               f"{row['cpu_us_per_message'] or float('nan'):10.1f}")
+    print(f"CPU us/msg of the controller's Python thread: bridge {b['main_thread_cpu_us_per_message'] or float('nan'):.1f}, "
+          f"raw {r['main_thread_cpu_us_per_message'] or float('nan'):.1f}; bridge state age on arrival: median "
+          f"{b['state_age_ms_median'] or float('nan'):.1f} ms, p99 {b['state_age_ms_p99'] or float('nan'):.1f} ms")
     print(f"dropped / expired: {rows[0]['dropped']}")
     print(f"bridge / raw controller CPU per message at this load: {ratio['cpu_per_message']:.2f}x")
     print(f"drain throughput ({drain['bridge']['messages']} queued states): bridge {drain['bridge']['per_s']:.0f}/s "
           f"({drain['bridge']['cpu_us_per_message']:.1f} us CPU each), raw {drain['raw']['per_s']:.0f}/s "
           f"({drain['raw']['cpu_us_per_message']:.1f} us): bridge capacity = {drain['ratio']:.2f} of raw (by CPU)")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps({"robots": args.robots, "seconds": args.seconds, "procs": args.procs,
+    load = os.getloadavg()
+    print(f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (2 cores, shared)")
+    Path(args.out).write_text(json.dumps({"robots": args.robots, "loadavg_end": load, "load_1min_start": load_start, "seconds": args.seconds, "procs": args.procs,
                                           "state_bytes": state_bytes, "order_bytes": order_bytes,
                                           "rows": rows, "ratio": ratio, "drain": drain}, indent=1))
 
