@@ -68,6 +68,7 @@ def robot_child(args) -> None:
     """Run robots ``first .. first+count-1`` for ``seconds``; print JSON counts on stdout."""
     import logging
 
+    t_begin = time.monotonic()
     logging.getLogger("bridge").setLevel(logging.ERROR)  # drops are counted, not printed one by one
     ctx = zmq.Context()
     ctx.set(zmq.MAX_SOCKETS, 2 * args.count + 64)
@@ -170,7 +171,8 @@ def robot_child(args) -> None:
         s.close(2000)
     ctx.term()
     expired = sum(c.dropped["expired"] for c in clients) if args.mode == "bridge" else 0
-    print(json.dumps({"sent": sent, "expired": expired, "orders": len(down),
+    print(json.dumps({"sent": sent, "expired": expired, "orders": len(down), "cpu_s": round(time.process_time(), 2),
+                      "wall_s": round(time.monotonic() - t_begin, 2),
                       "down_ms_median": 1000 * statistics.median(down) if down else None,
                       "down_ms_p99": 1000 * percentile(down, 0.99) if down else None}))
 
@@ -333,11 +335,15 @@ def run_raw(robots: int, procs: int, seconds: float, state_bytes: int, order_byt
                     received += 1
                 except zmq.Again:
                     break
-    robot_sent = sum(json.loads(c.communicate()[0])["sent"] for c in children)
+    reports = [json.loads(c.communicate()[0]) for c in children]
+    robot_sent = sum(r["sent"] for r in reports)
+    print("raw robot processes:", reports, file=sys.stderr)
     router.close(0)
     ctx.term()
-    return _row("raw", robots, robot_sent, received, rtts, cpu1 - cpu0, wall1 - wall0, received - base, {},
-                reporting, th1 - th0)
+    row = _row("raw", robots, robot_sent, received, rtts, cpu1 - cpu0, wall1 - wall0, received - base, {},
+               reporting, th1 - th0)
+    row["robot_processes"] = reports
+    return row
 
 
 def drain_throughput(keys_dir: str, *, robots: int = 50, per_robot: int = 200) -> dict:
@@ -466,6 +472,12 @@ def main() -> None:
     print(f"CPU us/msg of the controller's Python thread: bridge {b['main_thread_cpu_us_per_message'] or float('nan'):.1f}, "
           f"raw {r['main_thread_cpu_us_per_message'] or float('nan'):.1f}; bridge state age on arrival: median "
           f"{b['state_age_ms_median'] or float('nan'):.1f} ms, p99 {b['state_age_ms_p99'] or float('nan'):.1f} ms")
+    for row in rows:
+        reps = row["robot_processes"]
+        print(f"{row['layer']} robot processes: {sum(x['cpu_s'] for x in reps):.1f} s CPU in all over "
+              f"{max(x['wall_s'] for x in reps):.0f} s, orders reach robots in {statistics.median(x['down_ms_median'] or 0 for x in reps):.1f} ms median" if row["layer"] == "bridge" else
+              f"{row['layer']} robot processes: {sum(x['cpu_s'] for x in reps):.1f} s CPU in all over "
+              f"{max(x['wall_s'] for x in reps):.0f} s")
     print(f"dropped / expired: {rows[0]['dropped']}")
     print(f"bridge / raw controller CPU per message at this load: {ratio['cpu_per_message']:.2f}x")
     print(f"drain throughput ({drain['bridge']['messages']} queued states): bridge {drain['bridge']['per_s']:.0f}/s "
