@@ -23,13 +23,17 @@ ledger's order records; :func:`check_lines` proves that
 * per line, the places add up to the line's quantity, and
 * they agree with the ledger: open reservations = ``reserved + on_tour``,
   picked and not shipped or returned = ``in_tote + staged + packed``,
-  shipped = ``shipped``.
+  shipped = ``shipped``;
+* with putaway on the floor (``fleet.putaway``), every received inbound unit
+  is at the dock, on a robot or on a slot, as the ledger's receipts say.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from enum import IntEnum
+
+from fleet.putaway import putaway_errors
 
 __all__ = ["Place", "LineError", "line_places", "check_lines"]
 
@@ -179,6 +183,7 @@ def check_lines(ctl, records=None) -> int:
     for key in floor:
         if key not in known:
             errors.append(f"order {key[0]!r} line {key[1]}: on the floor but unknown to the ledger")
+    errors += putaway_errors(ctl)  # received inbound: at the dock, on a robot, on a slot
     if errors:
         raise LineError("; ".join(errors[:20]) + (f"; ... {len(errors) - 20} more" if len(errors) > 20 else ""))
     return len(known)

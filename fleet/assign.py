@@ -6,12 +6,14 @@ Two policies:
     The oldest orders of the pool are batched with the pick planner's
     Clarke-Wright savings (``planner.batching.batch_savings`` over a
     ``planner.pickplan.PickContext``: each cart's capacity in orders and
-    volume, each picker's zone) and each batch is routed exactly where the
-    router allows (``planner.pickplan.route_batch``); the batches with the
-    most lines go to the free agents nearest the depot, one tour per agent a
-    round. With ``improve=True`` the planner's full ``plan_tours`` runs
-    instead (local search, set partitioning, CP-SAT assignment); its phases
-    stop on wall-clock limits, so it is off by default to keep the same seed
+    volume, each picker's zone). The batches with the most lines go first,
+    each to the free agent standing nearest one of its pick cells, one tour
+    per agent a round, and each is routed from that agent's cell through its
+    picks to the pack station nearest the last pick (Held-Karp up to
+    :data:`EXACT_STOPS` stops, local search above). With ``improve=True``
+    the planner's full ``plan_tours`` runs instead (local search, set
+    partitioning, CP-SAT assignment, tours from the depot); its phases stop
+    on wall-clock limits, so it is off by default to keep the same seed
     giving the same shift.
 ``single``
     Pick-by-order: each idle agent takes the oldest order it can pick and
@@ -33,7 +35,11 @@ import numpy as np
 from fleet.tours import Job, Stop
 from robocore.agents import AgentKind
 
-__all__ = ["TourAssigner", "s_shape_order"]
+__all__ = ["TourAssigner", "s_shape_order", "EXACT_STOPS"]
+
+#: Tours with at most this many pick cells are routed exactly (Held-Karp,
+#: ``2**k * k**2`` work: about a millisecond at 12); longer ones by local search.
+EXACT_STOPS = 12
 
 
 def s_shape_order(cells, cols: int) -> list[int]:
@@ -171,9 +177,15 @@ class TourAssigner:
             if mine:
                 agents_used.append(a)
                 covered.update(mine[: a.capacity_orders])
-        agents = agents_used
-        slots = sum(a.capacity_orders for a in agents)
+        slots = sum(a.capacity_orders for a in agents_used)
         parts = parts[: max(int(self.max_orders * slots), 1)]
+        max_tours = len(agents_used)
+        if self.improve:
+            agents = agents_used
+        else:
+            # every idle agent that can take a part competes for the batches:
+            # each batch goes to the one standing nearest its picks
+            agents = [a for a in agents if any(self._can_take(a, p[2], self._robot_ok) for p in parts)]
         parts = [p for p in parts if any(self._can_take(a, p[2], self._robot_ok) for a in agents)]
         if not parts:
             return []
@@ -201,7 +213,7 @@ class TourAssigner:
                      for t in plan_tours(g, orders, pick_agents, depot=depot, time_limit_s=self.time_limit_s,
                                          seed=self.seed, improve=True, context=ctx)]
         else:
-            tours = self._savings_tours(ctl, ctx, pick_agents, depot)
+            tours = self._savings_tours(ctl, ctx, pick_agents, max_tours=max_tours)
         out = []
         taken: set[str] = set()
         for a, tour_orders, route, distance in tours:
@@ -227,36 +239,71 @@ class TourAssigner:
                                distance=int(distance))))
         return out
 
-    def _savings_tours(self, ctl, ctx, pick_agents, depot) -> list[tuple[int, tuple, tuple, int]]:
+    def _savings_tours(self, ctl, ctx, pick_agents, *, max_tours: int) -> list[tuple[int, tuple, tuple, int]]:
         """One tour per agent at most, from the pick planner's savings batches
         (``planner.batching.batch_savings`` under each cart's capacity and
-        zone) routed by ``planner.pickplan.route_batch``: the batches with the
-        most lines go first, each to the free agent nearest the depot that may
-        take it. (The planner's own CP-SAT assignment balances several tours
-        per agent; here every agent takes one tour a round, so a greedy match
-        does the same job at a fraction of the cost.)"""
+        zone), at most ``max_tours`` of them. The batches with the most lines go first, each to the free
+        agent that may take it and stands nearest to one of its pick cells;
+        the batch is then routed from where that agent stands, through its
+        pick cells, to whichever pack station is nearest the last one
+        (:meth:`_route_from`). (The planner's own CP-SAT assignment balances
+        several tours per agent; here every agent takes one tour a round, so
+        a greedy match does the same job at a fraction of the cost.)"""
         from planner.batching import batch_savings
-        from planner.pickplan import route_batch
 
         g = self.grid
-        k = int(np.flatnonzero(ctl.station_cells == g.index(depot))[0])
-
-        def reach(pa):
-            a = int(pa.id)
-            table = ctl.station_dist_h if ctl.is_human[a] else ctl.station_dist
-            return int(table[k, g.index(pa.position)]), a
-        free = sorted(range(len(pick_agents)), key=lambda i: reach(pick_agents[i]))
+        free = list(range(len(pick_agents)))
         batches = batch_savings(ctx.problem, dynamic=True)
         batches = sorted(batches, key=lambda b: (-sum(ctx.lines[o] for o in b), min(b)))
+        at = np.array([g.index(pa.position) for pa in pick_agents], dtype=np.int64)
+        human = np.array([pa.kind == "human" for pa in pick_agents], dtype=bool)
         out = []
         for b in batches:
-            if not free:
+            if not free or len(out) == max_tours:
                 break
             feas = set(ctx.feasible_profiles(b))
-            ai = next((i for i in free if ctx.agent_profile[i] in feas), None)
-            if ai is None:
+            cand = np.array([i for i in free if ctx.agent_profile[i] in feas], dtype=np.int64)
+            if not len(cand):
                 continue
+            nodes = sorted({int(n) for o in b for n in ctx.onode[ctx.optr[o]:ctx.optr[o + 1]]} - {0, 1})
+            # each candidate's distance to the batch's nearest pick cell
+            reach = np.full(len(cand), np.iinfo(np.int64).max, dtype=np.int64)
+            for kind, mask in (("robot", ~human[cand]), ("human", human[cand])):
+                if mask.any() and nodes:
+                    cache = self._caches[kind]
+                    d = np.min([cache.table(ctx.cells[n])[at[cand[mask]]] for n in nodes], axis=0)
+                    reach[mask] = d
+            ai = int(cand[int(np.argmin(reach))])  # ties: the lowest agent index
             free.remove(ai)
-            route, dist = route_batch(ctx, b, pick_agents[ai].kind)
+            route, dist = self._route_from(ctl, ctx, nodes, pick_agents[ai])
             out.append((int(pick_agents[ai].id), tuple(ctx.orders[o].id for o in b), route, int(dist)))
         return out
+
+    def _route_from(self, ctl, ctx, nodes, agent) -> tuple[tuple, int]:
+        """Route over pick nodes ``nodes`` of ``ctx`` for ``agent``
+        (``PickAgent``): from the cell it stands on, through every node, to
+        the pack station nearest the last one (an open end: the controller
+        sends a finished tour to its nearest station). Exact (Held-Karp) up
+        to :data:`EXACT_STOPS` stops, local search above. Returns
+        ``(route cells, length in moves)``; the route's last element is the
+        station."""
+        from planner.routing import route_exact, route_local_search
+
+        g = self.grid
+        human = agent.kind == "human"
+        cache = self._caches["human" if human else "robot"]
+        station = ctl.station_dist_h if human else ctl.station_dist
+        at = g.index(agent.position)
+        k = len(nodes)
+        cells = [ctx.cells[n] for n in nodes]
+        flat = [g.index(c) for c in cells]
+        D = np.zeros((k + 2, k + 2), dtype=np.int64)
+        if k:
+            D[1:k + 1, 1:k + 1] = ctx.D[agent.kind][np.ix_(nodes, nodes)]
+            D[0, 1:k + 1] = [int(cache.table(c)[at]) for c in cells]
+            D[1:k + 1, k + 1] = station[:, flat].min(axis=0)
+        D[0, k + 1] = int(station[:, at].min())
+        r = route_exact(D) if k <= EXACT_STOPS else route_local_search(D)
+        last = flat[r.sequence[-1]] if k else at
+        end = g.coord(int(ctl.station_cells[int(np.argmin(station[:, last]))]))
+        return (agent.position,) + tuple(cells[i] for i in r.sequence) + (end,), int(r.length)

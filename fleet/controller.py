@@ -17,6 +17,11 @@ Each :meth:`Controller.step` (one second of floor time):
 5. charging policy (``fleet.charging``) and the carrier's tracking events;
 6. record the step (positions and states) for the trajectory.
 
+With a :class:`fleet.putaway.Putaway` attached as ``putaway``, arrived
+inbound is received at a dock at the start of a step, urgent putaways take
+idle robots before step 1's tour batching and the others after it, and the
+putaway robots' events go to it first (``docs/putaway.md``).
+
 Orders enter with :meth:`Controller.receive` (submit + confirm/allocate +
 release through the ledger) and leave with :meth:`Controller.cancel`. Where
 every order line is at every tick is proved by :func:`fleet.accounting.check_lines`.
@@ -42,7 +47,7 @@ from robocore.motion import Action, EventKind, MotionParams
 __all__ = ["FleetConfig", "Controller", "AgentInfo"]
 
 S = AgentState
-_WORKING = np.array([s in (S.TO_PICK, S.PICKING, S.TO_STATION, S.DROPPING) for s in range(max(S) + 1)])
+_WORKING = np.array([s in (S.TO_PICK, S.PICKING, S.TO_STATION, S.DROPPING, S.PUTAWAY) for s in range(max(S) + 1)])
 _TRAVEL = np.array([s in (S.TO_PICK, S.TO_STATION) for s in range(max(S) + 1)])
 
 
@@ -185,6 +190,7 @@ class Controller:
         self.events_seen = 0
         self.min_battery = 100.0
         self.pick_log: list[tuple[int, int, int]] = []  # (step, agent, task id) per recorded pick
+        self.putaway = None  # a fleet.putaway.Putaway: inbound from the docks to the slots
         for a in range(self.n):
             self.link.set_goal(a, int(self.goals[a]))
 
@@ -205,12 +211,31 @@ class Controller:
             self.rejected[rec.id] = rec.reason
             return rec.state
         self.floor_orders[rec.id] = {"received": self.step_no, "promise": self.desk.promise(rec, now)}
+        return self._release(rec)
+
+    def release_allocated(self, order_ids) -> int:
+        """Release to the floor the orders of ``order_ids`` that the ledger has
+        allocated since they were received backordered (stock put away;
+        ``Ledger.put_away`` returns their ids). Returns how many were released."""
+        n = 0
+        for oid in order_ids:
+            if oid not in self.floor_orders:
+                continue
+            rec = self.ledger.order(oid)
+            self.order_state[oid] = rec.state
+            if rec.state in ("allocated", "partially_allocated"):
+                self._release(rec)
+                n += 1
+        return n
+
+    def _release(self, rec) -> str:
+        """Release an allocated order and put its open reservations in the pool."""
         if rec.state in ("allocated", "partially_allocated"):
-            rec = self.ledger.release(rec.id, at=now)
+            rec = self.ledger.release(rec.id, at=self.now())
             self.order_state[rec.id] = rec.state
             for pt in self.ledger.pick_list(self.warehouse, order_id=rec.id):
                 open_qty = int(pt.qty)
-                if open_qty <= 0:
+                if open_qty <= 0 or int(pt.reservation_id) in self.tasks:
                     continue
                 self.tasks[int(pt.reservation_id)] = FloorTask(
                     id=int(pt.reservation_id), order_id=pt.order_id, line_no=int(pt.line_no), sku=pt.sku,
@@ -249,8 +274,15 @@ class Controller:
     # ------------------------------------------------------------------ step
     def step(self) -> list:
         """Advance the floor one step (one second). Returns the link's events."""
+        pa = self.putaway
+        if pa is not None:
+            pa.tick(self)
         if self.step_no % self.config.assign_every == 0:
+            if pa is not None:
+                pa.assign(self, urgent_only=True)
             self._assign()
+            if pa is not None:
+                pa.assign(self, urgent_only=False)
         hold = ~np.asarray(self.link.movable(), dtype=bool)
         t0 = time.perf_counter()
         nxt = np.asarray(self.mover.step(self.pos, self.goals, hold=hold, humans=self.is_human), dtype=np.int64)
@@ -364,6 +396,8 @@ class Controller:
         a = ev.agent
         k = ev.kind
         st = self.state[a]
+        if self.putaway is not None and self.putaway.on_event(self, ev):
+            return
         if k == EventKind.ARRIVED:
             cell = int(self.pos[a])
             if st == S.TO_PICK and cell == self.goals[a]:
@@ -474,6 +508,8 @@ class Controller:
         is cleared, then it takes the tote to a pack station."""
         self.faults += 1
         self._release_job(a)
+        if self.putaway is not None:
+            self.putaway.release(self, a)
         self.chargers.release(a)
         self.state[a] = S.FAULT
         self.goals[a] = self.pos[a]

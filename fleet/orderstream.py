@@ -17,7 +17,26 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Arrival", "Cancellation", "order_stream"]
+__all__ = ["Arrival", "Cancellation", "order_stream", "popularity", "expected_units"]
+
+#: Mean units per order line the stream draws (uniform 1..3).
+MEAN_QTY = 2.0
+
+
+def popularity(n: int) -> np.ndarray:
+    """The stream's draw weight of the ``n`` SKUs in popularity order
+    (``1 / rank ** 0.8``, normalised to sum to 1)."""
+    w = 1.0 / np.arange(1, int(n) + 1) ** 0.8
+    return w / w.sum()
+
+
+def expected_units(n_skus: int, n_orders: float, *, mean_lines: float = 2.0) -> np.ndarray:
+    """Units of each of ``n_skus`` SKUs (popularity order) that ``n_orders``
+    orders of :func:`order_stream` ask for on average: orders x lines per
+    order x :data:`MEAN_QTY` x :func:`popularity` (lines are drawn without
+    repeating a SKU within an order, which flattens the top SKUs a little;
+    this is the planning estimate, not an exact expectation)."""
+    return popularity(n_skus) * float(n_orders) * float(mean_lines) * MEAN_QTY
 
 
 @dataclass(frozen=True)
@@ -68,8 +87,7 @@ def order_stream(skus, *, hours: float, rate_per_hour: float, n_orders: int | No
         steps.append(int(t))
     if limit is not None:
         steps = steps[:limit]
-    weights = 1.0 / np.arange(1, len(skus) + 1) ** 0.8
-    weights /= weights.sum()
+    weights = popularity(len(skus))
     arrivals: list[Arrival] = []
     cancels: list[Cancellation] = []
     for i, step in enumerate(steps):

@@ -25,10 +25,13 @@ __all__ = ["ShiftSpec", "ShiftResult", "run_shift", "place_agents", "live_frame"
 REPORT_KEYS = (
     "orders_received", "orders_shipped", "orders_backordered", "orders_cancelled", "orders_rejected", "orders_open",
     "lines_picked", "lines_per_hour", "on_time_rate", "collisions", "steps", "wall_s", "robots", "humans",
-    "planner_step_ms",
+    "planner_step_ms", "putaways", "stockout_sku_hours", "avg_units_held",
 )
 
 WAREHOUSE = "WH-1"
+
+#: Units on a stocked slot are drawn uniformly from 1 to this (or the slot's capacity).
+STOCK_MAX_QTY = 100
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,6 +54,12 @@ class ShiftSpec:
     cancel_fraction: float = 0.01
     start: datetime = datetime(2026, 3, 2, 8, 0)  #: a Monday, 08:00 UTC
     motion: MotionParams = field(default_factory=MotionParams)  #: its fault_rate is replaced by ``fault_rate``
+    stock_units: int = STOCK_MAX_QTY  #: units per stocked slot at the start: 1..min(capacity, this)
+    replenish: str = "off"  #: in-shift replenishment: "off", "fixed" reorder point or "forecast" (docs/putaway.md)
+    review_hours: float = 1.0  #: floor hours between replenishment reviews
+    lead_time_hours: float = 1.0  #: floor hours from a purchase to its arrival at a dock
+    load_units: int = 40  #: units a robot carries per putaway trip
+    safety_hours: float = 1.0  #: fixed reorder point policy: safety buffer in hours of mean demand
 
     def __post_init__(self) -> None:
         if not isinstance(self.robots, int) or self.robots < 0:
@@ -71,6 +80,17 @@ class ShiftSpec:
             raise InputError(f"--slotting must be 'random' or 'velocity', got {self.slotting!r}")
         if self.skus < 1:
             raise InputError(f"skus must be positive, got {self.skus!r}")
+        if not isinstance(self.stock_units, int) or self.stock_units < 1:
+            raise InputError(f"--stock-units must be a positive integer, got {self.stock_units!r}")
+        if self.replenish not in ("off", "fixed", "forecast"):
+            raise InputError(f"--replenish must be 'off', 'fixed' or 'forecast', got {self.replenish!r}")
+        if not self.review_hours > 0 or not self.lead_time_hours > 0:
+            raise InputError(f"--review-hours and --lead-time-hours must be positive, got {self.review_hours!r} "
+                             f"and {self.lead_time_hours!r}")
+        if not self.safety_hours >= 0:
+            raise InputError(f"--safety-hours must be >= 0, got {self.safety_hours!r}")
+        if not isinstance(self.load_units, int) or self.load_units < 1:
+            raise InputError(f"--load-units must be a positive integer, got {self.load_units!r}")
 
 
 @dataclass
@@ -187,6 +207,7 @@ def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = N
     from fleet.orderstream import order_stream
     from fleet.recorder import Recorder, count_collisions
     from fleet.simlink import SimLink
+    from fleet.stockwatch import StockWatch
     from robocore.catalog import Warehouse, demo_catalog, stock_layout
     from robocore.ledger import Ledger
 
@@ -204,14 +225,19 @@ def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = N
     ledger.add_warehouse(Warehouse(id=WAREHOUSE, region="region-1", handling_days=0, cost=2.0), at=spec.start)
     skus = demo_catalog(spec.skus, seed=spec.seed)
     popular = _slotting(skus, layout, seed=spec.seed)
-    stocked = stock_layout(ledger, WAREHOUSE, layout, popular, seed=spec.seed, max_qty=100,
-                           slot_order=_velocity_slot_order(layout) if spec.slotting == "velocity" else None,
-                           at=spec.start)
-    on_shelf = {sku for _, sku, _ in stocked}
-    stocked_ids = [s for s in dict.fromkeys(x.id for x in popular) if s in on_shelf]  # most popular first
     rate = spec.rate_per_hour or _default_rate(spec, layout)
     n_total = spec.orders
     backlog = spec.backlog if spec.backlog is not None else int(round(0.05 * (n_total or rate * spec.hours)))
+    if spec.slotting == "velocity":
+        dealt = _deal_by_use(popular, layout, orders=n_total or rate * spec.hours + backlog,
+                             max_qty=spec.stock_units)
+        stocked = stock_layout(ledger, WAREHOUSE, layout, dealt, seed=spec.seed, max_qty=spec.stock_units,
+                               slot_order=_velocity_slot_order(layout), at=spec.start)
+    else:
+        stocked = stock_layout(ledger, WAREHOUSE, layout, popular, seed=spec.seed, max_qty=spec.stock_units,
+                               at=spec.start)
+    on_shelf = {sku for _, sku, _ in stocked}
+    stocked_ids = [s for s in dict.fromkeys(x.id for x in popular) if s in on_shelf]  # most popular first
     if generate:
         arrivals, cancels = order_stream(stocked_ids, hours=spec.hours, rate_per_hour=rate, n_orders=n_total,
                                          backlog=backlog, seed=spec.seed, bad_fraction=spec.bad_fraction,
@@ -241,6 +267,8 @@ def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = N
     config = (FleetConfig(max_tour_orders=1, batch_wait_s=0) if spec.policy == "single" else FleetConfig())
     ctl = Controller(layout, link, mover, ledger, warehouse=WAREHOUSE, assigner=assigner, desk=desk,
                      params=params, zones=zones, start=spec.start, config=config)
+    restock = _restocking(spec, ctl, stocked_ids, rate)
+    watch = StockWatch(stocked_ids, warehouse=WAREHOUSE, every=60)
     horizon = int(round(spec.hours * 3600))
     rec = Recorder(kinds, cols=layout.cols, expected_steps=horizon)
     rec.record(ctl.pos, ctl.state, ctl.goals)
@@ -249,11 +277,15 @@ def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = N
     t0 = time.perf_counter()
     while ctl.step_no < horizon:
         while ai < len(arrivals) and arrivals[ai].step <= ctl.step_no:
-            ctl.receive(arrivals[ai].order)
+            if ctl.receive(arrivals[ai].order) != "rejected" and restock is not None:
+                restock.observe(arrivals[ai].order, ctl.step_no)
             ai += 1
         while ci < len(cancels) and cancels[ci].step <= ctl.step_no:
             ctl.cancel(cancels[ci].order_id, "customer cancelled")
             ci += 1
+        if restock is not None and restock.due(ctl.step_no):
+            restock.review(ctl)
+        watch.maybe_sample(ledger, ctl.step_no)
         ctl.step()
         rec.record(ctl.pos, ctl.state, ctl.goals)
         if check_every and ctl.step_no % check_every == 0:
@@ -268,7 +300,8 @@ def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = N
     check_lines(ctl)
     ledger.check_invariants()
     collisions = count_collisions(layout.grid, rec.positions(), kinds)
-    report = build_report(spec, ctl, rec, layout, wall_s=wall, collisions=collisions, rate=rate)
+    report = build_report(spec, ctl, rec, layout, wall_s=wall, collisions=collisions, rate=rate, watch=watch,
+                          restock=restock)
     if out is not None:
         from maps import save_layout
 
@@ -279,23 +312,65 @@ def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = N
     return ShiftResult(report=report, controller=ctl, recorder=rec, layout=layout)
 
 
+def _restocking(spec: ShiftSpec, ctl, stocked_ids: list[str], rate: float):
+    """With ``spec.replenish`` on: attach putaway to the controller and return
+    the :class:`fleet.replenish.Replenisher` (else None). The demand history
+    before the shift is 48 hours of the same order generator with another seed."""
+    if spec.replenish == "off":
+        return None
+    from fleet.orderstream import order_stream
+    from fleet.putaway import Putaway, PutawayConfig
+    from fleet.replenish import Replenisher, ReplenishConfig, hourly_demand
+
+    n = max(len(stocked_ids) - 1, 1)
+    ctl.putaway = Putaway(ctl, config=PutawayConfig(load_units=spec.load_units,
+                                                    slotting="velocity" if spec.slotting == "velocity" else "nearest"),
+                          velocity={s: i / n for i, s in enumerate(stocked_ids)})
+    cfg = ReplenishConfig(policy=spec.replenish, review_hours=spec.review_hours, lead_time_hours=spec.lead_time_hours,
+                          safety_hours=spec.safety_hours)
+    past, _ = order_stream(stocked_ids, hours=cfg.history_hours, rate_per_hour=rate, seed=spec.seed + 104_729,
+                           bad_fraction=0.0, cancel_fraction=0.0)
+    history = hourly_demand(past, stocked_ids, cfg.history_hours)
+    return Replenisher(stocked_ids, warehouse=WAREHOUSE, history=history, config=cfg)
+
+
 def _slotting(skus, layout, *, seed: int, fill: float = 0.8) -> list:
     """The SKU list to deal over the slots, fast movers repeated: SKUs get a
     seeded popularity rank (the order stream draws them with weight
     ``1 / rank ** 0.8``) and slots in proportion to it, at least one each
     (popularity-based slotting, so that fast movers do not run out first).
     The list is in popularity order, most popular first."""
+    from fleet.orderstream import popularity
+
     rng = np.random.default_rng([seed, 17])
     ranked = [skus[i] for i in rng.permutation(len(skus))]
     n = len(ranked)
     n_fill = int(round(fill * len(layout.slots)))
-    weights = 1.0 / np.arange(1, n + 1) ** 0.8
-    weights /= weights.sum()
+    weights = popularity(n)
     extra = np.floor(weights * max(n_fill - n, 0)).astype(int)
     out = []
     for sku, k in zip(ranked, extra):
         out += [sku] * (1 + int(k))
     return out
+
+
+def _deal_by_use(popular: list, layout, *, orders: float, max_qty: int = STOCK_MAX_QTY) -> list:
+    """``popular`` (the :func:`_slotting` list) reordered for velocity
+    slotting: slot instances by the units expected to be drawn from each over
+    the shift (``planner.slotting.deal_by_use``; the demand estimate is
+    ``fleet.orderstream.expected_units`` for ``orders`` orders, a slot holds
+    ``max_qty`` / 2 units on average). A fast mover's first slots
+    come first; its reserve slots, which the shift will not reach (picks
+    draw from a SKU's nearest slot first), go behind every slot that will
+    be picked from."""
+    from fleet.orderstream import expected_units
+    from planner.slotting import deal_by_use
+
+    ids = list(dict.fromkeys(x.id for x in popular))
+    demand = dict(zip(ids, expected_units(len(ids), orders)))
+    per_slot = float(np.mean([(1 + min(s.capacity, max_qty)) / 2.0 for s in layout.slots]))
+    order = deal_by_use([x.id for x in popular], demand, units_per_slot=per_slot)
+    return [popular[k] for k in order]
 
 
 def _velocity_slot_order(layout) -> list[str]:
@@ -379,8 +454,12 @@ def _snapshot(layout, rec, path, report: dict) -> None:
     render_snapshot(layout, frame, path)
 
 
-def build_report(spec: ShiftSpec, ctl, rec, layout, *, wall_s: float, collisions: int, rate: float) -> dict:
-    """The KPIs of a finished shift (see ``docs/run-folder.md``)."""
+def build_report(spec: ShiftSpec, ctl, rec, layout, *, wall_s: float, collisions: int, rate: float, watch=None,
+                 restock=None) -> dict:
+    """The KPIs of a finished shift (see ``docs/run-folder.md``). ``watch`` is the
+    shift's :class:`fleet.stockwatch.StockWatch`, ``restock`` its
+    :class:`fleet.replenish.Replenisher` (None: replenishment off)."""
+    pa = ctl.putaway
     counts = ctl.ledger.counts()
     received = sum(counts.values())
     shipped = counts.get("shipped", 0) + counts.get("delivered", 0)
@@ -432,4 +511,16 @@ def build_report(spec: ShiftSpec, ctl, rec, layout, *, wall_s: float, collisions
         "rejections": [{"order": o, "reason": r} for o, r in rejections],
         "wall_s": round(wall_s, 3),
         "speedup": round(steps / wall_s, 1) if wall_s > 0 else None,
+        "replenish": spec.replenish,
+        "replenishment_reviews": restock.reviews if restock is not None else 0,
+        "replenishment_orders": restock.purchases if restock is not None else 0,
+        "units_ordered": restock.units_ordered if restock is not None else 0,
+        "inbound_receipts": pa.receipts if pa is not None else 0,
+        "units_received": pa.received_units if pa is not None else 0,
+        "putaways": pa.putaways if pa is not None else 0,
+        "units_put_away": pa.units_put_away if pa is not None else 0,
+        "putaway_moves": pa.moves if pa is not None else 0,
+        "released_on_arrival": pa.released_orders if pa is not None else 0,
+        "stockout_sku_hours": round(watch.stockout_sku_hours, 3) if watch is not None else None,
+        "avg_units_held": round(watch.avg_units_held, 1) if watch is not None else None,
     }

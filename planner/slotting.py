@@ -7,6 +7,13 @@ per day) so that ``sum(velocity * cost)`` is smallest is solved exactly by
 sorting: the fastest SKU takes the cheapest slot, and so on (the
 rearrangement inequality), when each SKU takes one slot.
 
+When a SKU holds several slots and picks draw from its cheapest slot first
+(the ledger's ``pick_rank``), only its first few slots are picked from over a
+horizon; the rest are reserve that will not be touched. :func:`deal_by_use`
+therefore ranks slot *instances* (a SKU's first slot, its second, ...) by
+the units expected to be drawn from each over the horizon, and deals the
+cheapest slots to the instances that will be picked most.
+
 ABC classes follow the usual cumulative-share rule: the fastest SKUs that
 make up the first 80% of the velocity are class A, the next 15% class B, the
 rest class C.
@@ -20,14 +27,17 @@ import numpy as np
 
 from planner.distance import UNREACHABLE, bfs_distances
 
-__all__ = ["slot_costs", "abc_classes", "assign_by_velocity", "expected_travel", "ReslotMove", "reslot_plan"]
+__all__ = ["slot_costs", "abc_classes", "assign_by_velocity", "deal_by_use", "expected_travel", "ReslotMove",
+           "reslot_plan"]
 
 
-def slot_costs(layout, *, targets=None) -> np.ndarray:
+def slot_costs(layout, *, targets=None, human: bool = False) -> np.ndarray:
     """Round-trip moves from the nearest target cell to each slot's access cell.
 
-    ``targets`` defaults to the layout's pack stations. Returns a float array,
-    one entry per ``layout.slots`` entry; ``inf`` for a slot no target reaches.
+    ``targets`` defaults to the layout's pack stations; ``human`` walks the
+    floor humans may use (``HUMAN_ONLY`` cells too) instead of the robots'.
+    Returns a float array, one entry per ``layout.slots`` entry; ``inf`` for
+    a slot no target reaches.
 
     Raises ``ValueError`` if there is no target cell.
     """
@@ -37,7 +47,8 @@ def slot_costs(layout, *, targets=None) -> np.ndarray:
         raise ValueError("slot costs need at least one target cell (the layout has no pack stations)")
     best = np.full(grid.size, UNREACHABLE, dtype=np.int64)
     for cell in cells:
-        best = np.minimum(best, bfs_distances(grid.passable_flat, grid.rows, grid.cols, grid.index(cell)))
+        floor = grid.human_passable.ravel() if human else grid.passable_flat
+        best = np.minimum(best, bfs_distances(floor, grid.rows, grid.cols, grid.index(cell)))
     access = np.array([grid.index(s.access) for s in layout.slots], dtype=np.int64)
     d = best[access].astype(np.float64)
     d[d >= UNREACHABLE] = np.inf
@@ -83,6 +94,41 @@ def assign_by_velocity(velocity, slot_cost) -> np.ndarray:
     out = np.empty(len(v), dtype=np.int64)
     out[skus_by_speed] = slots_by_cost[: len(v)]
     return out
+
+
+def deal_by_use(instances, demand, *, units_per_slot: float) -> list[int]:
+    """The order to deal slot instances over slots sorted cheapest first.
+
+    ``instances`` lists one SKU key per slot to fill (a SKU repeated once per
+    slot it gets); ``demand`` maps each key to the units expected to be
+    picked over the horizon. With picks drawn from a SKU's cheapest slot
+    first, its ``j``-th slot (0-based) serves demand only after ``j`` full
+    slots, so it expects ``min(q, max(0, demand - j * q))`` units drawn
+    (``q = units_per_slot``). Returns indexes into ``instances``, most
+    expected use first; ties go to a SKU's earlier slot, then to the earlier
+    position in ``instances`` (list the fastest SKUs first). Dealing slots
+    in this order minimises ``sum(expected units * slot cost)`` (the
+    rearrangement inequality), so reserve slots of fast movers go to the
+    far end instead of crowding the cheap slots.
+
+    Raises ``ValueError`` for a non-positive ``units_per_slot``, a negative
+    demand, or an instance with no demand entry.
+    """
+    q = float(units_per_slot)
+    if not q > 0:
+        raise ValueError(f"units_per_slot must be positive, got {units_per_slot!r}")
+    seen: dict = {}
+    keys = []
+    for k, sku in enumerate(instances):
+        if sku not in demand:
+            raise ValueError(f"no demand given for {sku!r}")
+        d = float(demand[sku])
+        if not d >= 0:
+            raise ValueError(f"demand for {sku!r} must be >= 0, got {demand[sku]!r}")
+        j = seen.get(sku, 0)
+        seen[sku] = j + 1
+        keys.append((-min(q, max(0.0, d - j * q)), j, k))
+    return [k for *_, k in sorted(keys)]
 
 
 def expected_travel(velocity, assignment, slot_cost) -> float:

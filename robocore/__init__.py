@@ -12,7 +12,7 @@ from robocore.labels import Label, label_png, label_zpl
 from robocore.layout import Layout, Location, Slot, Zone
 from robocore.ledger import Ledger
 from robocore.ledger_records import (Event, InvariantError, LineRecord, OrderRecord, OrderSummary, OutboxMessage,
-                                     Pick, PickTask, Reservation, StockRow, Substitute)
+                                     Pick, PickTask, Receipt, Reservation, StockRow, Substitute)
 from robocore.lifecycle import State
 from robocore.motion import Motion, MotionError, MotionEvent, MotionParams
 from robocore.notifications import Notification, NotificationKind, notification_for_event
@@ -32,7 +32,7 @@ __all__ = [
     "CellKind", "Coord", "DIRECTIONS", "Grid", "InputError", "Layout", "Location", "Slot", "Zone",
     # orders and ledger
     "Address", "Event", "InvariantError", "Ledger", "LineRecord", "Order", "OrderLine", "OrderRecord",
-    "OrderSummary", "OutboxMessage", "Pick", "PickTask", "Reservation", "Sku", "State", "StockRow", "Substitute",
+    "OrderSummary", "OutboxMessage", "Pick", "PickTask", "Receipt", "Reservation", "Sku", "State", "StockRow", "Substitute",
     "Warehouse", "demo_catalog", "demo_warehouses", "iter_demo_catalog", "stock_layout", "validate_order",
     # packing and shipping
     "Carrier", "CarrierEvent", "CarrierEventKind", "CarrierSimulator", "Carton", "DEFAULT_CARRIERS",

@@ -34,7 +34,7 @@ from typing import Any, Iterable, Iterator, Mapping
 from robocore.catalog import Sku, Warehouse
 from robocore.errors import InputError
 from robocore.ledger_records import (Event, InvariantError, LineRecord, OrderRecord, OrderSummary, OutboxMessage,
-                                     Pick, PickTask, Reservation, StockRow, Substitute)
+                                     Pick, PickTask, Receipt, Reservation, StockRow, Substitute)
 from robocore.lifecycle import PAUSE_STATES, State, check_transition
 from robocore.orders import Address, Order, order_problems
 from robocore.substitutes import substitute_score
@@ -44,7 +44,14 @@ __all__ = ["Ledger", "CROSS_REGION_COST", "SCHEMA_VERSION", "InvariantError"]
 #: Added to a warehouse's ``cost`` when it ships to an address in another region.
 CROSS_REGION_COST: float = 5.0
 #: ``PRAGMA user_version`` of a ledger written by this module.
-SCHEMA_VERSION: int = 2
+SCHEMA_VERSION: int = 3
+#: Statements that bring a ledger of version ``v`` to ``v + 1`` (run in one
+#: transaction when an older ledger is opened; the new tables of a step are
+#: created by re-running the schema script, which only adds what is missing).
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: ("ALTER TABLE locations ADD COLUMN pick_rank INTEGER",),
+    2: ("ALTER TABLE inbound ADD COLUMN due_at TEXT",),
+}
 
 #: Pick rank of a location that has none: after every ranked one.
 _NO_RANK = 1 << 62
@@ -151,7 +158,7 @@ class Ledger:
                 db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")
             return
-        if version != 0:
+        if version != 0 and version not in _MIGRATIONS:
             raise InputError(f"ledger schema version {version}, this robocore reads {SCHEMA_VERSION}",
                              source=self.path)
         if self.path != ":memory:":
@@ -164,6 +171,14 @@ class Ledger:
                 tables = db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
                 if tables:
                     raise InputError("not a robocore ledger (it has other tables)", source=self.path)
+                for stmt in _schema_sql().split(";"):
+                    if stmt.strip():
+                        db.execute(stmt)
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            elif version in _MIGRATIONS:
+                for v in range(version, SCHEMA_VERSION):
+                    for stmt in _MIGRATIONS[v]:
+                        db.execute(stmt)
                 for stmt in _schema_sql().split(";"):
                     if stmt.strip():
                         db.execute(stmt)
@@ -388,15 +403,110 @@ class Ledger:
         return n
 
     def add_inbound(self, sku: str, warehouse_id: str, qty: int, expected: date, *,
-                    at: datetime | None = None) -> int:
-        """Record open inbound (a purchase or replenishment) due on ``expected``; returns its id."""
+                    due_at: datetime | None = None, at: datetime | None = None) -> int:
+        """Record open inbound (a purchase or replenishment) due on ``expected``; returns its id.
+
+        ``due_at`` gives the arrival time when a day is too coarse (in-shift
+        replenishment, lead times in floor hours); its date must be ``expected``.
+        Raises ``InputError`` for an unknown SKU or warehouse, a bad quantity or date.
+        """
         _ts(at)
+        due = None
+        if due_at is not None:
+            due = _ts(due_at)
+            if datetime.fromisoformat(due).date().isoformat() != _date_str(expected):
+                raise InputError(f"inbound: due_at {due_at} is not on the expected date {expected}")
         with self._tx() as db:
             known_wh = {r[0] for r in db.execute("SELECT id FROM warehouses")}
             _check_inbound(db, "inbound", sku, warehouse_id, qty, expected, known_wh)
-            cur = db.execute("INSERT INTO inbound (sku, warehouse, qty, expected) VALUES (?, ?, ?, ?)",
-                             (sku, warehouse_id, qty, _date_str(expected)))
+            cur = db.execute("INSERT INTO inbound (sku, warehouse, qty, expected, due_at) VALUES (?, ?, ?, ?, ?)",
+                             (sku, warehouse_id, qty, _date_str(expected), due))
             return int(cur.lastrowid)
+
+    def due_inbound(self, warehouse_id: str, *, now: datetime) -> list[tuple[int, str, int]]:
+        """Open inbound of ``warehouse_id`` that has arrived by ``now``: ``(id, sku, qty)``
+        rows, earliest first. An inbound without ``due_at`` arrives at the start
+        of its expected day."""
+        ts = _ts(now)
+        rows = self._q("SELECT id, sku, qty, COALESCE(due_at, expected) AS t FROM inbound "
+                       "WHERE received_at IS NULL AND warehouse = ? AND (due_at <= ? OR (due_at IS NULL AND "
+                       "expected <= ?)) ORDER BY t, id", (warehouse_id, ts, ts[:10]))
+        return [(int(i), str(s), int(q)) for i, s, q, _ in rows]
+
+    def dock_inbound(self, inbound_id: int, dock: str, *, qty: int | None = None,
+                     at: datetime | None = None) -> int:
+        """Receive open inbound ``inbound_id`` at ``dock`` (all of it, or ``qty``) and
+        close it. The units are on hand at the dock and not allocatable until
+        :meth:`put_away` drops them on a slot. Returns the receipt id.
+
+        Raises ``InputError`` for an unknown or already received inbound, a bad
+        quantity or an empty dock name.
+        """
+        ts = _ts(at)
+        if not isinstance(dock, str) or not dock:
+            raise InputError(f"inbound {inbound_id}: dock must be a non-empty string, got {dock!r}")
+        with self._tx() as db:
+            sku, wh, n = self._open_inbound_row(db, inbound_id, qty)
+            db.execute("UPDATE inbound SET received_at = ? WHERE id = ?", (ts, inbound_id))
+            cur = db.execute("INSERT INTO receipts (inbound_id, sku, warehouse, dock, qty, at) "
+                             "VALUES (?, ?, ?, ?, ?, ?)", (inbound_id, sku, wh, dock, n, ts))
+            return int(cur.lastrowid)
+
+    def put_away(self, receipt_id: int, slot: str, qty: int, *, at: datetime | None = None) -> list[str]:
+        """Drop ``qty`` units of receipt ``receipt_id`` on ``slot``: they become
+        stock there (received), then the backorders of the SKU are retried (the
+        same path as :meth:`receive_inbound`). Returns the ids of orders whose
+        state changed.
+
+        Raises ``InputError`` for an unknown receipt, a bad quantity, or more
+        units than are still at the dock.
+        """
+        ts = _ts(at)
+        if not isinstance(qty, int) or isinstance(qty, bool) or qty <= 0:
+            raise InputError(f"receipt {receipt_id}: quantity must be a positive integer, got {qty!r}")
+        with self._tx() as db:
+            row = db.execute("SELECT sku, warehouse, qty, stored FROM receipts WHERE id = ?",
+                             (receipt_id,)).fetchone()
+            if row is None:
+                raise InputError(f"unknown receipt {receipt_id!r}")
+            sku, wh, got, stored = row
+            if stored + qty > got:
+                raise InputError(f"receipt {receipt_id}: {qty} units to put away, {got - stored} at the dock")
+            self._load_stock(db, [(wh, slot, sku, qty)], {wh})
+            db.execute("UPDATE receipts SET stored = stored + ? WHERE id = ?", (qty, receipt_id))
+            db.execute("INSERT INTO putaways (receipt_id, sku, warehouse, slot, qty, at) VALUES (?, ?, ?, ?, ?, ?)",
+                       (receipt_id, sku, wh, slot, qty, ts))
+            return self._retry(db, sku, ts)
+
+    def receipts(self, sku: str | None = None, *, warehouse: str | None = None,
+                 open_only: bool = True) -> list[Receipt]:
+        """Dock receipts (by default only those with units not yet put away), oldest first."""
+        sql = "SELECT id, inbound_id, sku, warehouse, dock, qty, stored, at FROM receipts WHERE 1 = 1"
+        params: list = []
+        if open_only:
+            sql += " AND stored < qty"
+        if sku is not None:
+            sql += " AND sku = ?"
+            params.append(sku)
+        if warehouse is not None:
+            sql += " AND warehouse = ?"
+            params.append(warehouse)
+        return [Receipt(int(i), int(ib), str(s), str(w), str(d), int(q), int(st), datetime.fromisoformat(a))
+                for i, ib, s, w, d, q, st, a in self._q(sql + " ORDER BY id", params)]
+
+    @staticmethod
+    def _open_inbound_row(db, inbound_id: int, qty: int | None) -> tuple[str, str, int]:
+        row = db.execute("SELECT sku, warehouse, qty, received_at FROM inbound WHERE id = ?",
+                         (inbound_id,)).fetchone()
+        if row is None:
+            raise InputError(f"unknown inbound {inbound_id!r}")
+        sku, wh, due, received_at = row
+        if received_at is not None:
+            raise InputError(f"inbound {inbound_id}: already received at {received_at}")
+        n = due if qty is None else qty
+        if not isinstance(n, int) or isinstance(n, bool) or n <= 0:
+            raise InputError(f"inbound {inbound_id}: quantity must be a positive integer, got {n!r}")
+        return sku, wh, n
 
     def receive_inbound(self, inbound_id: int, slot: str, *, qty: int | None = None,
                         at: datetime | None = None) -> list[str]:
@@ -404,16 +514,7 @@ class Ledger:
         then retry the backorders of its SKU. Returns the ids of orders whose state changed."""
         ts = _ts(at)
         with self._tx() as db:
-            row = db.execute("SELECT sku, warehouse, qty, received_at FROM inbound WHERE id = ?",
-                             (inbound_id,)).fetchone()
-            if row is None:
-                raise InputError(f"unknown inbound {inbound_id!r}")
-            sku, wh, due, received_at = row
-            if received_at is not None:
-                raise InputError(f"inbound {inbound_id}: already received at {received_at}")
-            n = due if qty is None else qty
-            if not isinstance(n, int) or isinstance(n, bool) or n <= 0:
-                raise InputError(f"inbound {inbound_id}: quantity must be a positive integer, got {n!r}")
+            sku, wh, n = self._open_inbound_row(db, inbound_id, qty)
             self._load_stock(db, [(wh, slot, sku, n)], {wh})
             db.execute("UPDATE inbound SET received_at = ? WHERE id = ?", (ts, inbound_id))
             return self._retry(db, sku, ts)
@@ -577,24 +678,35 @@ class Ledger:
         whs = sorted(
             ((today + timedelta(days=hd), cost + (0.0 if reg == region else CROSS_REGION_COST), wid)
              for wid, reg, hd, cost in db.execute("SELECT id, region, handling_days, cost FROM warehouses")))
-        # available per SKU per warehouse: list of (slot, available), most available first
+        totals: dict[str, int] = {}
+        for sku, q in need.values():
+            totals[sku] = totals.get(sku, 0) + q
+        # available units per SKU per warehouse
+        have: dict[str, dict[str, int]] = {
+            sku: dict(db.execute("SELECT warehouse, SUM(on_hand - reserved) FROM stock "
+                                 "WHERE sku = ? AND on_hand > reserved GROUP BY warehouse", (sku,)).fetchall())
+            for sku in totals}
+        # per SKU per warehouse, the slots allocation may draw from, as [available, slot, rank]
+        # in allocation order: best pick rank first (slots without one last), then most
+        # available, then slot id. Only the first totals[sku] slots can be reached: each
+        # holds at least one unit, and a line only moves past a slot it has emptied or
+        # left for a fuller one, so the lines' whole need is met within them. (A popular
+        # SKU can sit on a thousand slots; reading them all cost ~1.7 ms an order.)
         avail: dict[str, dict[str, list[list]]] = {}
-        for sku in {s for s, _ in need.values()}:
+        for sku, t in totals.items():
             per: dict[str, list[list]] = {}
-            for wid, slot, a, rank in db.execute(
-                    "SELECT s.warehouse, s.slot, s.on_hand - s.reserved, l.pick_rank FROM stock s "
+            for wid in have[sku]:
+                per[wid] = [[a, slot, rank] for slot, a, rank in db.execute(
+                    "SELECT s.slot, s.on_hand - s.reserved, COALESCE(l.pick_rank, ?) AS rk FROM stock s "
                     "JOIN locations l ON l.warehouse = s.warehouse AND l.slot = s.slot "
-                    "WHERE s.sku = ? AND s.on_hand > s.reserved", (sku,)):
-                per.setdefault(wid, []).append([a, slot, _NO_RANK if rank is None else rank])
+                    "WHERE s.sku = ? AND s.warehouse = ? AND s.on_hand > s.reserved "
+                    "ORDER BY rk, s.on_hand - s.reserved DESC, s.slot LIMIT ?", (_NO_RANK, sku, wid, t))]
             avail[sku] = per
         plan: list[tuple[int, str, str, str, int]] = []  # line_no, sku, warehouse, slot, qty
         if need:
-            totals: dict[str, int] = {}
-            for sku, q in need.values():
-                totals[sku] = totals.get(sku, 0) + q
             single = None
             for _, _, wid in whs:
-                if all(sum(e[0] for e in avail[s].get(wid, ())) >= q for s, q in totals.items()):
+                if all(have[s].get(wid, 0) >= q for s, q in totals.items()):
                     single = wid
                     break
             if single is not None:
@@ -683,9 +795,13 @@ class Ledger:
             (State.BACKORDERED.value, State.PARTIALLY_ALLOCATED.value, seq, sku)).fetchone()[0]
         want = promised + qty
         cum = 0
-        rows = db.execute("SELECT i.qty, i.expected, w.handling_days FROM inbound i JOIN warehouses w "
-                          "ON w.id = i.warehouse WHERE i.sku = ? AND i.received_at IS NULL "
-                          "ORDER BY i.expected, i.id", (sku,)).fetchall()
+        # units at a dock (received, not yet put away) come first, on their receipt day
+        rows = db.execute("SELECT r.qty - r.stored, substr(r.at, 1, 10), w.handling_days FROM receipts r "
+                          "JOIN warehouses w ON w.id = r.warehouse WHERE r.sku = ? AND r.stored < r.qty "
+                          "ORDER BY r.id", (sku,)).fetchall()
+        rows += db.execute("SELECT i.qty, i.expected, w.handling_days FROM inbound i JOIN warehouses w "
+                           "ON w.id = i.warehouse WHERE i.sku = ? AND i.received_at IS NULL "
+                           "ORDER BY i.expected, i.id", (sku,)).fetchall()
         if not rows:
             return None, f"no open inbound for SKU {sku!r}"
         for q, exp, hd in rows:
@@ -1125,6 +1241,15 @@ class Ledger:
             params.append(warehouse)
         return int(self._q(sql, params)[0][0])
 
+    def stock_by_sku(self, *, warehouse: str | None = None) -> dict[str, tuple[int, int]]:
+        """``{sku: (on_hand, available)}`` summed over the slots (of ``warehouse``, if given)."""
+        sql = "SELECT sku, SUM(on_hand), SUM(on_hand - reserved) FROM stock"
+        params: list = []
+        if warehouse is not None:
+            sql += " WHERE warehouse = ?"
+            params.append(warehouse)
+        return {str(s): (int(h), int(a)) for s, h, a in self._q(sql + " GROUP BY sku", params)}
+
     def warehouses(self) -> list[Warehouse]:
         """All warehouses by id."""
         return [Warehouse(id=r[0], region=r[1], handling_days=r[2], cost=r[3])
@@ -1257,6 +1382,15 @@ class Ledger:
                             "ON o.id = r.order_id WHERE r.void = 0 AND r.qty > r.picked AND o.state IN (?, ?, ?, ?) "
                             "GROUP BY o.id", done):
             bad.append(f"order {oid!r} is {st} with {n} unit(s) still unpicked")
+        for rid, have, want, got in q(
+                "SELECT r.id, r.stored, COALESCE(p.n, 0), r.qty FROM receipts r LEFT JOIN "
+                "(SELECT receipt_id, SUM(qty) AS n FROM putaways GROUP BY receipt_id) p ON p.receipt_id = r.id "
+                "WHERE r.stored != COALESCE(p.n, 0) OR r.stored > r.qty"):
+            bad.append(f"receipt {rid}: stored {have} != putaways {want} (or more than the {got} received)")
+        for (n,) in q("SELECT COUNT(*) FROM putaways p LEFT JOIN stock s USING (sku, warehouse, slot) "
+                      "WHERE s.sku IS NULL"):
+            if n:
+                bad.append(f"{n} putaway(s) point at no stock row")
         known = tuple(s.value for s in State)
         for oid, st in q(f"SELECT id, state FROM orders WHERE state NOT IN ({','.join('?' * len(known))})", known):
             bad.append(f"order {oid!r}: unknown state {st!r}")
@@ -1268,7 +1402,8 @@ class Ledger:
             raise InvariantError(head + "\n  ".join(bad[:50]) + ("\n  ..." if len(bad) > 50 else ""))
 
     def totals(self) -> dict[str, int]:
-        """Ledger-wide unit totals: received, adjusted, on_hand, reserved, in_totes, shipped.
+        """Ledger-wide unit totals: received, adjusted, on_hand, reserved, in_totes, shipped,
+        at_dock (received at a dock, not yet put away; not part of ``received``).
 
         When the invariants hold, ``received + adjusted == on_hand + in_totes + shipped``.
         """
@@ -1276,7 +1411,9 @@ class Ledger:
                                  "COALESCE(SUM(on_hand), 0), COALESCE(SUM(reserved), 0) FROM stock")[0]
         tote, sh = self._q("SELECT COALESCE(SUM(picked - shipped - returned), 0), COALESCE(SUM(shipped), 0) "
                            "FROM lines")[0]
-        return {"received": rc, "adjusted": ad, "on_hand": oh, "reserved": rs, "in_totes": tote, "shipped": sh}
+        dock = self._q("SELECT COALESCE(SUM(qty - stored), 0) FROM receipts")[0][0]
+        return {"received": rc, "adjusted": ad, "on_hand": oh, "reserved": rs, "in_totes": tote, "shipped": sh,
+                "at_dock": dock}
 
     # -------------------------------------------------------------- helpers
     @staticmethod

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from robocore.orders import Address
 
 __all__ = ["OrderRecord", "LineRecord", "Reservation", "PickTask", "Pick", "OrderSummary", "Event",
-           "OutboxMessage", "StockRow", "Substitute", "InvariantError"]
+           "OutboxMessage", "StockRow", "Substitute", "Receipt", "InvariantError"]
 
 
 class InvariantError(AssertionError):
@@ -188,3 +188,23 @@ class Substitute:
     price: float
     available: int
     score: float
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """Inbound received at a dock: ``qty`` units of ``sku``, of which ``stored``
+    are already put away onto slots. ``at_dock = qty - stored`` units are on
+    hand at the dock (or on a robot carrying them) and not allocatable."""
+
+    id: int
+    inbound_id: int
+    sku: str
+    warehouse: str
+    dock: str
+    qty: int
+    stored: int
+    at: datetime
+
+    @property
+    def at_dock(self) -> int:
+        return self.qty - self.stored

@@ -1,4 +1,6 @@
--- robocore ledger schema, version 1 (PRAGMA user_version = 1).
+-- robocore ledger schema, version 3 (PRAGMA user_version = 3).
+-- Version 3 added inbound.due_at and the receipts and putaways tables (a version 2
+-- ledger is migrated when opened: robocore.ledger._MIGRATIONS).
 -- Times are ISO 8601 UTC strings, dates ISO YYYY-MM-DD. See docs/ledger.md.
 
 CREATE TABLE IF NOT EXISTS meta (
@@ -58,9 +60,36 @@ CREATE TABLE IF NOT EXISTS inbound (
     warehouse   TEXT NOT NULL REFERENCES warehouses (id),
     qty         INTEGER NOT NULL CHECK (qty > 0),
     expected    TEXT NOT NULL,
-    received_at TEXT
+    received_at TEXT,                   -- arrived (at a dock, or straight onto a slot)
+    due_at      TEXT                    -- arrival time when finer than a day, NULL: the start of `expected`
 );
 CREATE INDEX IF NOT EXISTS inbound_sku ON inbound (sku, expected);
+
+-- Inbound received at a dock, waiting to be put away: on hand at the dock,
+-- not allocatable. stored = units already put away onto slots (putaways).
+CREATE TABLE IF NOT EXISTS receipts (
+    id         INTEGER PRIMARY KEY,
+    inbound_id INTEGER NOT NULL UNIQUE REFERENCES inbound (id),
+    sku        TEXT NOT NULL REFERENCES skus (id),
+    warehouse  TEXT NOT NULL REFERENCES warehouses (id),
+    dock       TEXT NOT NULL,
+    qty        INTEGER NOT NULL CHECK (qty > 0),
+    stored     INTEGER NOT NULL DEFAULT 0 CHECK (stored >= 0 AND stored <= qty),
+    at         TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS receipts_open ON receipts (warehouse, sku) WHERE stored < qty;
+
+-- One row per drop of received units onto a slot (the stock row's `received` grows by qty).
+CREATE TABLE IF NOT EXISTS putaways (
+    id         INTEGER PRIMARY KEY,
+    receipt_id INTEGER NOT NULL REFERENCES receipts (id),
+    sku        TEXT NOT NULL,
+    warehouse  TEXT NOT NULL,
+    slot       TEXT NOT NULL,
+    qty        INTEGER NOT NULL CHECK (qty > 0),
+    at         TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS putaways_receipt ON putaways (receipt_id);
 
 CREATE TABLE IF NOT EXISTS orders (
     seq           INTEGER PRIMARY KEY,  -- submission order

@@ -16,13 +16,15 @@ writes open inbound rows to the ledger (a transfer also takes the units off
 the source shelves as an adjustment), then re-allocates the SKU's
 backorders, which gives every backordered line its expected date from the
 open inbound that will cover it (and tells the customer through the outbox).
-Stock is available to orders only once the inbound is received onto a slot
-(``Ledger.receive_inbound``), which is what a putaway does.
+Stock is available to orders only once the inbound is on a slot: on the
+floor it arrives at a dock (``Ledger.dock_inbound``) and the fleet's putaway
+drops it on a slot (``Ledger.put_away``, see ``fleet.putaway``); without a
+floor, ``Ledger.receive_inbound`` does both at once.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Mapping, Sequence
 
@@ -58,29 +60,41 @@ def _stock_by(ledger, sku: str) -> dict[str, tuple[int, int]]:
     return {w: (a[0], a[1]) for w, a in out.items()}
 
 
-def plan_replenishment(ledger, forecasts: Mapping[tuple[str, str], tuple[Sequence[float], float]], *, today: date,
-                       lead_time_days: float = 7.0, transfer_days: float = 2.0, review_days: float = 7.0,
-                       service_level: float = 0.95, pack: int = 1) -> list[ReplenishmentAction]:
+def plan_replenishment(ledger, forecasts: Mapping[tuple[str, str], tuple[Sequence[float], float]] | None, *,
+                       today: date, lead_time_days: float = 7.0, transfer_days: float = 2.0,
+                       review_days: float = 7.0, service_level: float = 0.95, pack: int = 1,
+                       levels: Mapping[tuple[str, str], StockLevels] | None = None) -> list[ReplenishmentAction]:
     """Replenishment actions for every ``(sku, warehouse)`` in ``forecasts``.
 
     ``forecasts[(sku, warehouse)] = (mean_daily, sigma_daily)``: the daily
     demand forecast from tomorrow on (a sequence or one number) and the daily
     error spread, for that SKU served from that warehouse. The first warehouse
-    listed for a SKU is its primary one and carries the SKU's backlog. Reads
-    the ledger; writes nothing.
+    listed for a SKU is its primary one and carries the SKU's backlog.
+    ``levels`` instead gives the stock levels directly (a fixed reorder point
+    policy, :func:`planner.replenishment.fixed_levels`); then ``forecasts``
+    may be None. Open inbound counts units received at a dock and not yet
+    put away (``Ledger.receipts``). Reads the ledger; writes nothing.
     """
+    keys = list(levels) if levels is not None else list(forecasts or ())
     by_sku: dict[str, list[str]] = {}
-    for sku, wh in forecasts:
+    for sku, wh in keys:
         by_sku.setdefault(sku, []).append(wh)
     actions: list[ReplenishmentAction] = []
     backlog = ledger.backlog()
+    docked: dict[tuple[str, str], int] = {}
+    for r in ledger.receipts():
+        docked[(r.sku, r.warehouse)] = docked.get((r.sku, r.warehouse), 0) + r.at_dock
+    given = levels
     for sku, whs in by_sku.items():
         stock = _stock_by(ledger, sku)
-        inbound: dict[str, int] = {}
+        inbound: dict[str, int] = {w: docked.get((sku, w), 0) for w in whs}
         for _, _, w, q, _ in ledger.open_inbound(sku):
             inbound[w] = inbound.get(w, 0) + q
-        levels = {w: levels_from_forecast(*forecasts[(sku, w)], lead_time_days=lead_time_days,
-                                          review_days=review_days, service_level=service_level) for w in whs}
+        if given is not None:
+            levels = {w: given[(sku, w)] for w in whs}
+        else:
+            levels = {w: levels_from_forecast(*forecasts[(sku, w)], lead_time_days=lead_time_days,
+                                              review_days=review_days, service_level=service_level) for w in whs}
         position = {}
         for i, w in enumerate(whs):
             on_hand, reserved = stock.get(w, (0, 0))
@@ -109,14 +123,19 @@ def plan_replenishment(ledger, forecasts: Mapping[tuple[str, str], tuple[Sequenc
     return actions
 
 
-def apply_replenishment(ledger, actions: Sequence[ReplenishmentAction], *, at: datetime | None = None) -> list[int]:
+def apply_replenishment(ledger, actions: Sequence[ReplenishmentAction], *, at: datetime | None = None,
+                        due_at: datetime | None = None) -> list[int]:
     """Write the actions to the ledger; returns the new inbound ids.
 
     A transfer first takes its units off the source warehouse's shelves (most
     free stock first; an adjustment with reason ``transfer to W``), then opens
     the inbound at the destination. Afterwards the backorders of every SKU
     touched are re-allocated, which dates them from the new inbound.
+    ``due_at`` makes every inbound due at that time (its expected date is
+    then ``due_at``'s; in-shift replenishment with lead times in hours).
     """
+    if due_at is not None:
+        actions = [replace(a, expected=due_at.date()) for a in actions]
     ids = []
     for a in actions:
         if a.kind == "transfer":
@@ -132,9 +151,9 @@ def apply_replenishment(ledger, actions: Sequence[ReplenishmentAction], *, at: d
             moved = a.qty - left
             if moved <= 0:
                 continue
-            ids.append(ledger.add_inbound(a.sku, a.warehouse, moved, a.expected, at=at))
+            ids.append(ledger.add_inbound(a.sku, a.warehouse, moved, a.expected, due_at=due_at, at=at))
         elif a.kind == "purchase":
-            ids.append(ledger.add_inbound(a.sku, a.warehouse, a.qty, a.expected, at=at))
+            ids.append(ledger.add_inbound(a.sku, a.warehouse, a.qty, a.expected, due_at=due_at, at=at))
         else:
             raise ValueError(f"unknown replenishment action kind {a.kind!r}")
     for sku in sorted({a.sku for a in actions}):

@@ -8,7 +8,7 @@ EXPECTED = {
     "robocore": {
         "CellKind", "Coord", "DIRECTIONS", "Grid", "InputError", "Layout", "Location", "Slot", "Zone",
         "Address", "Event", "InvariantError", "Ledger", "LineRecord", "Order", "OrderLine", "OrderRecord",
-        "OrderSummary", "OutboxMessage", "Pick", "PickTask", "Reservation", "Sku", "State", "StockRow", "Substitute",
+        "OrderSummary", "OutboxMessage", "Pick", "PickTask", "Receipt", "Reservation", "Sku", "State", "StockRow", "Substitute",
         "Warehouse", "demo_catalog", "demo_warehouses", "iter_demo_catalog", "stock_layout", "validate_order",
         "Carrier", "CarrierEvent", "CarrierEventKind", "CarrierSimulator", "Carton", "DEFAULT_CARRIERS",
         "DEFAULT_CARTONS", "DEFAULT_SERVICES", "Item", "Label", "Notification", "NotificationKind", "PackResult",
@@ -51,6 +51,8 @@ EXPECTED = {
         "Controller", "FleetConfig", "RobotLink", "SimLink", "Command", "TourAssigner", "PackDesk", "ChargingPolicy",
         "Chargers", "check_lines", "line_places", "LineError", "Place", "run_shift", "ShiftSpec", "ShiftResult",
         "REPORT_KEYS", "Recorder", "count_collisions", "order_stream", "FloorTask", "Job", "Stop", "ToteItem",
+        "Putaway", "PutawayConfig", "PutawayTask", "putaway_errors", "Replenisher", "ReplenishConfig",
+        "hourly_demand", "StockWatch",
     },
     "viz": {
         "Camera", "Frame", "FrameSource", "LiveSource", "PushSource", "RecordedSource", "ReplaySource",

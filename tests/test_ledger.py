@@ -153,7 +153,8 @@ def test_full_lifecycle_and_events(led):
     assert all(e.at == T0 for e in led.events("O1"))
     kinds = [m.kind for m in led.outbox(order_id="O1")]
     assert kinds == ["confirmed", "shipped", "delivered"]
-    assert led.totals() == {"received": 10, "adjusted": 0, "on_hand": 7, "reserved": 0, "in_totes": 0, "shipped": 3}
+    assert led.totals() == {"received": 10, "adjusted": 0, "on_hand": 7, "reserved": 0, "in_totes": 0, "shipped": 3,
+                            "at_dock": 0}
     led.check_invariants()
 
 
@@ -373,10 +374,34 @@ def test_ledger_matches_naive_model(stock, specs, retry):
     check_against_naive(stock, specs, retry)
 
 
+# many small slots per SKU, lines sharing a SKU: allocation reads only the first
+# slots in its order (as many as the units needed), which must not change its choice
+many_slots = st.lists(st.tuples(st.sampled_from([w[0] for w in WHS]), st.sampled_from([f"S{k:02d}" for k in range(12)]),
+                                st.sampled_from(SKUS[:2]), st.integers(1, 3)), max_size=30)
+shared_sku_orders = st.lists(st.tuples(st.lists(st.tuples(st.sampled_from(SKUS[:2]), st.integers(1, 4)), min_size=1,
+                                                max_size=3),
+                                       st.sampled_from(["north", "south"]), st.booleans(),
+                                       st.sampled_from(["none", "release", "pick", "cancel"])),
+                             min_size=1, max_size=8)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(stock=many_slots, specs=shared_sku_orders, retry=st.booleans())
+def test_ledger_matches_naive_model_on_many_small_slots(stock, specs, retry):
+    check_against_naive(stock, specs, retry)
+
+
 @pytest.mark.slow
 @settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(stock=stock_rows, specs=order_specs, retry=st.booleans())
 def test_ledger_matches_naive_model_exhaustive(stock, specs, retry):
+    check_against_naive(stock, specs, retry)
+
+
+@pytest.mark.slow
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(stock=many_slots, specs=shared_sku_orders, retry=st.booleans())
+def test_ledger_matches_naive_model_on_many_small_slots_exhaustive(stock, specs, retry):
     check_against_naive(stock, specs, retry)
 
 

@@ -208,14 +208,13 @@ def test_velocity_slotting_stocks_fast_movers_nearest_the_stations():
             ranked = list(dict.fromkeys(s.id for s in _slotting(demo_catalog(spec.skus, seed=spec.seed), layout,
                                                                  seed=spec.seed)))
             w = 1.0 / np.arange(1, len(ranked) + 1) ** 0.8
-            expected[slotting] = sum(wk * np.mean(per_sku[sku]) for wk, sku in zip(w, ranked)) / w.sum()
+            # picks draw from a SKU's nearest slot first: that slot's round trip
+            expected[slotting] = sum(wk * min(per_sku[sku]) for wk, sku in zip(w, ranked)) / w.sum()
             res.controller.ledger.check_invariants()
         finally:
             res.close()
-    # the expected round trip of a pick is shorter with velocity slotting. The
-    # gain is bounded: popular SKUs hold slots in proportion to their demand,
-    # and allocation does not prefer a SKU's nearest slot (see docs/forecasting.md).
-    assert expected["velocity"] < 0.95 * expected["random"]
+    # the expected round trip of a pick is shorter with velocity slotting
+    assert expected["velocity"] < 0.85 * expected["random"]
 
 
 def test_humans_only_floor_runs():

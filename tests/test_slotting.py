@@ -107,3 +107,52 @@ def test_allocation_draws_from_the_best_ranked_slot_first():
         with pytest.raises(Exception, match="pick rank must be an integer"):
             led.load(locations=[("WH-1", "X", "first")])
         led.check_invariants()
+
+
+def _cost_of_deal(instances, slot_of, demand, cost, q):
+    """Expected travel of a deal: each SKU draws from its cheapest slot
+    first, so its slots sorted by cost expect q, q, ..., the rest, 0 units."""
+    total = 0.0
+    for sku in set(instances):
+        costs = sorted(cost[slot_of[k]] for k, s in enumerate(instances) if s == sku)
+        for j, c in enumerate(costs):
+            total += min(q, max(0.0, demand[sku] - j * q)) * c
+    return total
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from("ABC"), min_size=1, max_size=6), st.data())
+def test_deal_by_use_is_optimal_against_brute_force(instances, data):
+    from planner.slotting import deal_by_use
+
+    demand = {s: data.draw(st.floats(0, 200), label=f"demand {s}") for s in set(instances)}
+    q = data.draw(st.floats(1, 60), label="units per slot")
+    cost = sorted(data.draw(st.lists(st.integers(0, 30), min_size=len(instances), max_size=len(instances))))
+    order = deal_by_use(instances, demand, units_per_slot=q)
+    assert sorted(order) == list(range(len(instances)))
+    # slots cheapest first go to the instances in the returned order
+    got = _cost_of_deal(instances, {k: i for i, k in enumerate(order)}, demand, cost, q)
+    best = min(_cost_of_deal(instances, dict(enumerate(p)), demand, cost, q)
+               for p in itertools.permutations(range(len(instances))))
+    assert got == pytest.approx(best, abs=1e-6)
+
+
+def test_deal_by_use_sends_reserve_slots_of_fast_movers_behind_the_slow_movers():
+    from planner.slotting import deal_by_use
+
+    # FAST will use two slots' worth of 50 units over the horizon, SLOW one slot's 10 units
+    instances = ["FAST"] * 4 + ["SLOW"]
+    order = deal_by_use(instances, {"FAST": 100.0, "SLOW": 10.0}, units_per_slot=50)
+    assert [instances[k] for k in order] == ["FAST", "FAST", "SLOW", "FAST", "FAST"]
+    assert order == [0, 1, 4, 2, 3]
+
+
+def test_deal_by_use_rejects_bad_input():
+    from planner.slotting import deal_by_use
+
+    with pytest.raises(ValueError, match="units_per_slot"):
+        deal_by_use(["A"], {"A": 1.0}, units_per_slot=0)
+    with pytest.raises(ValueError, match="no demand given for 'B'"):
+        deal_by_use(["A", "B"], {"A": 1.0}, units_per_slot=10)
+    with pytest.raises(ValueError, match="demand for 'A'"):
+        deal_by_use(["A"], {"A": -1.0}, units_per_slot=10)

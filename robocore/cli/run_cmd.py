@@ -7,7 +7,7 @@ import sys
 
 from robocore.cli._common import arg_type
 
-__all__ = ["register", "add_shift_options", "add_publish_options", "print_kpis"]
+__all__ = ["register", "add_shift_options", "add_publish_options", "add_replenish_options", "print_kpis"]
 
 
 _positive_int = arg_type(int, "a positive integer", ok=lambda v: v >= 1)
@@ -43,6 +43,24 @@ def add_shift_options(p) -> None:
                    help="order arrivals per hour (default: sized to the fleet, about 12.5 per robot and 9 per human)")
 
 
+_pos_hours = arg_type(float, "a number of hours", ok=lambda v: 0 < v <= 168, bad="hours must be in (0, 168]")
+
+
+def add_replenish_options(p) -> None:
+    """In-shift replenishment and putaway (``docs/putaway.md``)."""
+    p.add_argument("--replenish", choices=("off", "fixed", "forecast"), default="off",
+                   help="review stock during the shift and order inbound, which arrives at a dock and is put "
+                        "away by the robots: fixed reorder point, or forecast-driven levels (default off)")
+    p.add_argument("--review-hours", type=_pos_hours, default=1.0, metavar="H",
+                   help="with --replenish: floor hours between stock reviews (default 1)")
+    p.add_argument("--lead-time-hours", type=_pos_hours, default=1.0, metavar="H",
+                   help="with --replenish: floor hours from a purchase to its arrival at a dock (default 1)")
+    p.add_argument("--stock-units", type=_positive_int, default=100, metavar="N",
+                   help="at most N units on each stocked slot at the start (default 100)")
+    p.add_argument("--load-units", type=_positive_int, default=40, metavar="N",
+                   help="units a robot carries per putaway trip (default 40)")
+
+
 def register(sub) -> None:
     p = sub.add_parser("run", help="simulate a warehouse shift end to end: orders in, parcels out",
                        description="Simulate a shift on a warehouse floor: a seeded order stream is confirmed, "
@@ -59,6 +77,7 @@ def register(sub) -> None:
                    help="watch the floor live in a window (space pause, +/- speed, q quit: the run stops there)")
     p.add_argument("--view-speed", type=float, default=10.0,
                    help="with --view: floor seconds shown per wall second (default 10; 0 = as fast as it runs)")
+    add_replenish_options(p)
     add_publish_options(p)
     p.add_argument("--link", choices=("sim", "zmq"), default="sim",
                    help="sim: agents simulated in this process (default); zmq: robots as separate processes "
@@ -80,7 +99,9 @@ def _run(args: argparse.Namespace) -> int:
 
     spec = ShiftSpec(layout=args.layout, robots=args.robots, humans=args.humans, hours=args.hours,
                      orders=args.orders, seed=args.seed, policy=args.policy, fault_rate=args.fault_rate,
-                     rate_per_hour=args.rate, slotting=args.slotting)
+                     rate_per_hour=args.rate, slotting=args.slotting, replenish=args.replenish,
+                     review_hours=args.review_hours, lead_time_hours=args.lead_time_hours,
+                     stock_units=args.stock_units, load_units=args.load_units)
     out = args.out
     if out is None:
         stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
@@ -204,6 +225,16 @@ def print_kpis(r: dict, file=None) -> None:
         ("planner step", f"median {r['planner_step_ms']['median']:.3f} ms, p99 {r['planner_step_ms']['p99']:.3f} ms"),
         ("collisions", r["collisions"]),
     ]
+    if r.get("replenish", "off") != "off":
+        rows[-1:-1] = [
+            ("replenishment", f"{r['replenish']}: {r['replenishment_reviews']} reviews, "
+                              f"{r['replenishment_orders']} purchases, {r['units_ordered']} units"),
+            ("putaway", f"{r['inbound_receipts']} receipts, {r['putaways']} robot loads, "
+                        f"{r['units_put_away']}/{r['units_received']} units put away"),
+        ]
+    if r.get("stockout_sku_hours") is not None:
+        rows.insert(-1, ("stock-outs", f"{r['stockout_sku_hours']:.1f} SKU-hours at zero available, "
+                                       f"{r['avg_units_held']:.0f} units held on average"))
     w = max(len(k) for k, _ in rows)
     for k, v in rows:
         print(f"{k:<{w}}  {v}", file=file)

@@ -57,6 +57,19 @@ def register(sub) -> None:
     add_db_arg(sh)
     sh.set_defaults(handler=_show)
 
+    from robocore.cli._common import arg_type
+
+    rs = ssub.add_parser("reslot", help="recommend slot moves by forecast velocity, with the expected travel saving")
+    rs.add_argument("--layout", required=True, metavar="LAYOUT",
+                    help="the warehouse's floor: a bundled layout name or a layout file (a run folder's layout.json)")
+    rs.add_argument("--warehouse", metavar="W", help="the warehouse (default: the ledger's only one)")
+    rs.add_argument("--horizon", type=arg_type(int, "a whole number of days", ok=lambda v: 1 <= v <= 366), default=7,
+                    metavar="DAYS", help="review horizon: forecast days the placement should serve (default 7)")
+    rs.add_argument("--max-moves", type=arg_type(int, "a positive integer", ok=lambda v: v >= 1), metavar="N",
+                    help="recommend at most N moves (default: all that save travel)")
+    add_db_arg(rs)
+    rs.set_defaults(handler=_reslot)
+
 
 def _kind(header: list[str], source: str) -> str:
     from robocore.errors import InputError
@@ -276,4 +289,39 @@ def _show(args: argparse.Namespace) -> int:
     for r in rows:
         print(f"{r.sku}\t{r.warehouse}\t{r.slot}\t{r.on_hand}\t{r.reserved}\t{r.available}")
     print(f"{len(rows)} row(s), {sum(r.on_hand for r in rows)} unit(s) on hand", file=sys.stderr)
+    return 0
+
+
+def _reslot(args: argparse.Namespace) -> int:
+    from maps import load_layout
+    from robocore.cli._common import emit_json
+    from robocore.errors import InputError
+    from robocore.reslot import forecast_velocity, reslot_recommendation
+
+    layout = load_layout(args.layout)
+    with open_ledger(args.db) as led:
+        names = [w.id for w in led.warehouses()]
+        wh = args.warehouse
+        if wh is None:
+            if len(names) != 1:
+                raise InputError(f"the ledger has {len(names)} warehouses; name one with --warehouse")
+            wh = names[0]
+        elif wh not in names:
+            raise InputError(f"unknown warehouse {wh!r}")
+        velocity = forecast_velocity(args.db, horizon_days=args.horizon)
+        rep = reslot_recommendation(led, layout, warehouse=wh, velocity=velocity, horizon_days=args.horizon,
+                                    max_moves=args.max_moves)
+    if args.json:
+        emit_json({"warehouse": rep.warehouse, "horizon_days": rep.horizon_days,
+                   "travel_now": round(rep.travel_now, 3), "travel_after": round(rep.travel_after, 3),
+                   "saving_fraction": round(rep.saving_fraction, 4),
+                   "moves": [{"sku": m.sku, "from": m.src, "to": m.dst, "qty": m.qty, "saving": round(m.saving, 3)}
+                             for m in rep.moves]})
+        return 0
+    print("sku\tfrom\tto\tqty\tsaving/day")
+    for m in rep.moves:
+        print(f"{m.sku}\t{m.src}\t{m.dst}\t{m.qty}\t{m.saving:.1f}")
+    print(f"{rep.warehouse}: {len(rep.moves)} move(s); expected travel {rep.travel_now:,.0f} -> "
+          f"{rep.travel_after:,.0f} moves a day ({100 * rep.saving_fraction:.1f}% less) over the next "
+          f"{rep.horizon_days:g} days", file=sys.stderr)
     return 0
