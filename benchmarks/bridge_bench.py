@@ -27,6 +27,7 @@ import argparse
 import json
 import logging
 import os
+import resource
 import statistics
 from collections import deque
 import subprocess
@@ -199,12 +200,12 @@ def run_bridge(robots: int, procs: int, seconds: float, keys_dir: str) -> dict:
     rtts: list[float] = []
     ages: list[float] = []
     sent_at: dict[str, float] = {}
-    base_received = 0
+    base_received = sent_base = 0
     reporting = 0
     logging.getLogger("bridge").setLevel(logging.ERROR)
     next_order: deque = deque()
     started = False
-    cpu0 = wall0 = None
+    cpu0 = wall0 = ru0 = None
     t_start = time.monotonic()
     while any(c.poll() is None for c in children):
         res = ctl.pump(10)
@@ -222,8 +223,10 @@ def run_bridge(robots: int, procs: int, seconds: float, keys_dir: str) -> dict:
             reporting = len(ctl.states)
             started = True
             cpu0, wall0, th0 = time.process_time(), now, time.thread_time()
+            ru0 = resource.getrusage(resource.RUSAGE_THREAD)
             rtts.clear()
             base_received = server.received
+            sent_base = server.sent
             n = len(ctl.states)
             next_order = deque((now + ORDER_EVERY_S * i / n, s) for i, s in enumerate(sorted(ctl.states)))
         if started:
@@ -242,6 +245,8 @@ def run_bridge(robots: int, procs: int, seconds: float, keys_dir: str) -> dict:
         if time.monotonic() - t_start > seconds + warmup(robots) + 60:
             break
     cpu1, wall1, th1 = time.process_time(), time.monotonic(), time.thread_time()
+    ru1 = resource.getrusage(resource.RUSAGE_THREAD)
+    commands_sent = server.sent - sent_base
     # drain what is still queued (a controller that fell behind has a backlog): until 1 s brings nothing
     quiet_since, drain_end = time.monotonic(), time.monotonic() + 120
     while time.monotonic() - quiet_since < 1.0 and time.monotonic() < drain_end:
@@ -256,6 +261,10 @@ def run_bridge(robots: int, procs: int, seconds: float, keys_dir: str) -> dict:
     server.close()
     row = _row("bridge", robots, robot_sent, states_received, rtts, cpu1 - cpu0, wall1 - wall0, measured,
                {**server.dropped, "expired_at_robots": expired}, reporting, th1 - th0)
+    row["main_thread_kernel_share"] = _kernel_share(ru0, ru1) if started else None
+    # commands beyond the first send of each order: each makes the robot answer with a state
+    row["order_resends"] = sum(ch.resends for ch in ctl.channels.values())
+    row["commands_sent"] = commands_sent
     row["state_age_ms_median"] = 1000 * statistics.median(ages) if ages else None
     row["state_age_ms_p99"] = 1000 * percentile(ages, 0.99) if ages else None
     row["robot_processes"] = reports
@@ -279,7 +288,7 @@ def run_raw(robots: int, procs: int, seconds: float, state_bytes: int, order_byt
     sent_at: dict[bytes, tuple[bytes, float]] = {}
     next_order: deque = deque()
     started = False
-    cpu0 = wall0 = None
+    cpu0 = wall0 = ru0 = None
     base = 0
     seq = 0
     reporting = 0
@@ -307,6 +316,7 @@ def run_raw(robots: int, procs: int, seconds: float, state_bytes: int, order_byt
             reporting = len(seen)
             started = True
             cpu0, wall0, th0 = time.process_time(), now, time.thread_time()
+            ru0 = resource.getrusage(resource.RUSAGE_THREAD)
             base = received
             n = len(seen)
             next_order = deque((now + ORDER_EVERY_S * i / n, ident) for i, ident in enumerate(sorted(seen)))
@@ -326,6 +336,7 @@ def run_raw(robots: int, procs: int, seconds: float, state_bytes: int, order_byt
         if time.monotonic() - t_start > seconds + warmup(robots) + 60:
             break
     cpu1, wall1, th1 = time.process_time(), time.monotonic(), time.thread_time()
+    ru1 = resource.getrusage(resource.RUSAGE_THREAD)
     end = time.monotonic() + 0.5
     while time.monotonic() < end:
         if router.poll(20):
@@ -343,6 +354,7 @@ def run_raw(robots: int, procs: int, seconds: float, state_bytes: int, order_byt
     row = _row("raw", robots, robot_sent, received, rtts, cpu1 - cpu0, wall1 - wall0, received - base, {},
                reporting, th1 - th0)
     row["robot_processes"] = reports
+    row["main_thread_kernel_share"] = _kernel_share(ru0, ru1) if started else None
     return row
 
 
@@ -408,6 +420,12 @@ def drain_throughput(keys_dir: str, *, robots: int = 50, per_robot: int = 200) -
     return out
 
 
+def _kernel_share(ru0, ru1) -> float:
+    """Share of the thread's CPU spent in the kernel (system calls: poll, sleep, socket signalling)."""
+    user, system = ru1.ru_utime - ru0.ru_utime, ru1.ru_stime - ru0.ru_stime
+    return system / (user + system) if user + system > 0 else 0.0
+
+
 def _row(name, robots, sent, received, rtts, cpu_s, wall_s, measured, dropped, reporting, main_cpu_s) -> dict:
     return {
         "layer": name, "robots": robots, "robots_reporting_at_start": reporting, "states_sent": sent, "states_received": received,
@@ -469,8 +487,9 @@ def main() -> None:
               f"{row['rtt_ms_median'] or float('nan'):10.2f} {row['rtt_ms_p99'] or float('nan'):10.2f} "
               f"{row['controller_cpu_pct'] or float('nan'):9.1f} {row['messages_per_s'] or float('nan'):8.0f} "
               f"{row['cpu_us_per_message'] or float('nan'):10.1f}")
-    print(f"CPU us/msg of the controller's Python thread: bridge {b['main_thread_cpu_us_per_message'] or float('nan'):.1f}, "
-          f"raw {r['main_thread_cpu_us_per_message'] or float('nan'):.1f}; bridge state age on arrival: median "
+    print(f"CPU us/msg of the controller's Python thread: bridge {b['main_thread_cpu_us_per_message'] or float('nan'):.1f}"
+          f" ({100 * (b['main_thread_kernel_share'] or 0):.0f} % in the kernel), "
+          f"raw {r['main_thread_cpu_us_per_message'] or float('nan'):.1f} ({100 * (r['main_thread_kernel_share'] or 0):.0f} %); bridge state age on arrival: median "
           f"{b['state_age_ms_median'] or float('nan'):.1f} ms, p99 {b['state_age_ms_p99'] or float('nan'):.1f} ms")
     for row in rows:
         reps = row["robot_processes"]
@@ -478,6 +497,8 @@ def main() -> None:
               f"{max(x['wall_s'] for x in reps):.0f} s, orders reach robots in {statistics.median(x['down_ms_median'] or 0 for x in reps):.1f} ms median" if row["layer"] == "bridge" else
               f"{row['layer']} robot processes: {sum(x['cpu_s'] for x in reps):.1f} s CPU in all over "
               f"{max(x['wall_s'] for x in reps):.0f} s")
+    print(f"bridge commands sent in the measured window: {b['commands_sent']} (order re-sends over the run: "
+          f"{b['order_resends']}); raw sent one order per robot per second")
     print(f"dropped / expired: {rows[0]['dropped']}")
     print(f"bridge / raw controller CPU per message at this load: {ratio['cpu_per_message']:.2f}x")
     print(f"drain throughput ({drain['bridge']['messages']} queued states): bridge {drain['bridge']['per_s']:.0f}/s "

@@ -99,7 +99,8 @@ class BridgeServer:
         self.command_ttl_s = float(command_ttl_s)
         self.peers = PeerTable(offline_after_s=offline_after_s)
         self.dropped: Counter[str] = Counter()
-        self.received = 0
+        self.received = 0  #: messages accepted
+        self.sent = 0  #: commands handed to the command socket
         self.headers: dict[str, Headers] = {}
         self.auth: SerialAuthenticator | None = None
         curve = None
@@ -243,6 +244,7 @@ class BridgeServer:
             if err.errno in (zmq.EHOSTUNREACH, zmq.EAGAIN):
                 return False
             raise
+        self.sent += 1
         return True
 
     def robot_header(self, serial: str, topic: Topic) -> dict[str, Any]:
