@@ -27,6 +27,7 @@ import argparse
 import json
 import logging
 import os
+import resource
 import statistics
 from collections import deque
 import subprocess
@@ -68,6 +69,7 @@ def robot_child(args) -> None:
     """Run robots ``first .. first+count-1`` for ``seconds``; print JSON counts on stdout."""
     import logging
 
+    t_begin = time.monotonic()
     logging.getLogger("bridge").setLevel(logging.ERROR)  # drops are counted, not printed one by one
     ctx = zmq.Context()
     ctx.set(zmq.MAX_SOCKETS, 2 * args.count + 64)
@@ -102,11 +104,23 @@ def robot_child(args) -> None:
         index[s] = i
     period = 1.0 / STATE_HZ
     n = len(socks)
+    # The robots never step here, so between two commands a robot's state changes only in its header:
+    # keep the last state and give it the next header (the bytes Agv.state() would give, at a third of
+    # the CPU, which the robots share with the controller on this 2-core machine).
+    last_state: list = [None] * n
+
+    def state_of(i: int) -> dict:
+        st = last_state[i]
+        if st is None:
+            st = last_state[i] = agvs[i].state()
+        else:
+            st.update(agvs[i].headers.next(Topic.STATE))
+        return st
     # Warm-up: one state each (after ONLINE), then the 10 Hz traffic from t0 on,
     # so that connection set-up does not leave the controller a backlog.
     for i in range(n):
         if args.mode == "bridge":
-            clients[i].send(Topic.STATE, agvs[i].state())
+            clients[i].send(Topic.STATE, state_of(i))
         else:
             socks[i].send_multipart([b"state", blob])
         sent += 1
@@ -125,7 +139,7 @@ def robot_child(args) -> None:
             if next_send[i] > now:
                 break
             if args.mode == "bridge":
-                clients[i].send(Topic.STATE, agvs[i].state())
+                clients[i].send(Topic.STATE, state_of(i))
             else:
                 socks[i].send_multipart([b"state", blob])
             sent += 1
@@ -142,7 +156,8 @@ def robot_child(args) -> None:
                         agvs[i].handle_order(msg)
                     else:
                         agvs[i].handle_instant_actions(msg)
-                    clients[i].send(Topic.STATE, agvs[i].state())
+                    last_state[i] = None  # the command changed the state
+                    clients[i].send(Topic.STATE, state_of(i))
                     sent += 1
             else:
                 while True:
@@ -157,7 +172,8 @@ def robot_child(args) -> None:
         s.close(2000)
     ctx.term()
     expired = sum(c.dropped["expired"] for c in clients) if args.mode == "bridge" else 0
-    print(json.dumps({"sent": sent, "expired": expired, "orders": len(down),
+    print(json.dumps({"sent": sent, "expired": expired, "orders": len(down), "cpu_s": round(time.process_time(), 2),
+                      "wall_s": round(time.monotonic() - t_begin, 2),
                       "down_ms_median": 1000 * statistics.median(down) if down else None,
                       "down_ms_p99": 1000 * percentile(down, 0.99) if down else None}))
 
@@ -176,22 +192,27 @@ def spawn_robots(mode: str, endpoint: str, robots: int, procs: int, seconds: flo
 
 # -------------------------------------------------------------- controller
 def run_bridge(robots: int, procs: int, seconds: float, keys_dir: str) -> dict:
-    from bridge import BridgeController, BridgeServer, KeyStore, parse_node_id
+    from bridge import BridgeController, BridgeServer, KeyStore, parse_node_id, parse_timestamp
 
     server = BridgeServer(keys=KeyStore(keys_dir), offline_after_s=5.0)
     ctl = BridgeController(server, map_id="bench", resend_s=0.5, heartbeat_s=2.0)
     children = spawn_robots("bridge", server.endpoint, robots, procs, seconds, keys_dir, 0)
     rtts: list[float] = []
+    ages: list[float] = []
     sent_at: dict[str, float] = {}
-    base_received = 0
+    base_received = sent_base = 0
     reporting = 0
     logging.getLogger("bridge").setLevel(logging.ERROR)
     next_order: deque = deque()
     started = False
-    cpu0 = wall0 = None
+    cpu0 = wall0 = ru0 = None
     t_start = time.monotonic()
     while any(c.poll() is None for c in children):
         res = ctl.pump(10)
+        if started and res.states:  # how old states are on arrival (robot + transport queueing), sampled
+            wall = time.time()
+            for msg in list(res.states.values())[:4]:
+                ages.append(wall - parse_timestamp(msg["timestamp"]))
         if len(res.states) < BATCH_MIN:
             time.sleep(BATCH_WAIT_S)  # let a batch gather: each wake-up has a fixed cost
         now = time.monotonic()
@@ -201,9 +222,11 @@ def run_bridge(robots: int, procs: int, seconds: float, keys_dir: str) -> dict:
         if not started and now - t_start > warmup(robots) + 1.0:  # the robots' 10 Hz traffic has begun
             reporting = len(ctl.states)
             started = True
-            cpu0, wall0 = time.process_time(), now
+            cpu0, wall0, th0 = time.process_time(), now, time.thread_time()
+            ru0 = resource.getrusage(resource.RUSAGE_THREAD)
             rtts.clear()
             base_received = server.received
+            sent_base = server.sent
             n = len(ctl.states)
             next_order = deque((now + ORDER_EVERY_S * i / n, s) for i, s in enumerate(sorted(ctl.states)))
         if started:
@@ -221,9 +244,14 @@ def run_bridge(robots: int, procs: int, seconds: float, keys_dir: str) -> dict:
                 sent_at[s] = now
         if time.monotonic() - t_start > seconds + warmup(robots) + 60:
             break
-    cpu1, wall1 = time.process_time(), time.monotonic()
-    for _ in range(20):
-        ctl.pump(20)
+    cpu1, wall1, th1 = time.process_time(), time.monotonic(), time.thread_time()
+    ru1 = resource.getrusage(resource.RUSAGE_THREAD)
+    commands_sent = server.sent - sent_base
+    # drain what is still queued (a controller that fell behind has a backlog): until 1 s brings nothing
+    quiet_since, drain_end = time.monotonic(), time.monotonic() + 120
+    while time.monotonic() - quiet_since < 1.0 and time.monotonic() < drain_end:
+        if ctl.pump(20).states:
+            quiet_since = time.monotonic()
     reports = [json.loads(c.communicate()[0]) for c in children]
     robot_sent = sum(r["sent"] for r in reports)
     expired = sum(r["expired"] for r in reports)
@@ -231,8 +259,16 @@ def run_bridge(robots: int, procs: int, seconds: float, keys_dir: str) -> dict:
     states_received = server.received - robots  # minus the connection ONLINE messages
     measured = server.received - base_received if started else 0
     server.close()
-    return _row("bridge", robots, robot_sent, states_received, rtts, cpu1 - cpu0, wall1 - wall0, measured,
-                {**server.dropped, "expired_at_robots": expired}, reporting)
+    row = _row("bridge", robots, robot_sent, states_received, rtts, cpu1 - cpu0, wall1 - wall0, measured,
+               {**server.dropped, "expired_at_robots": expired}, reporting, th1 - th0)
+    row["main_thread_kernel_share"] = _kernel_share(ru0, ru1) if started else None
+    # commands beyond the first send of each order: each makes the robot answer with a state
+    row["order_resends"] = sum(ch.resends for ch in ctl.channels.values())
+    row["commands_sent"] = commands_sent
+    row["state_age_ms_median"] = 1000 * statistics.median(ages) if ages else None
+    row["state_age_ms_p99"] = 1000 * percentile(ages, 0.99) if ages else None
+    row["robot_processes"] = reports
+    return row
 
 
 def run_raw(robots: int, procs: int, seconds: float, state_bytes: int, order_bytes: int) -> dict:
@@ -252,7 +288,7 @@ def run_raw(robots: int, procs: int, seconds: float, state_bytes: int, order_byt
     sent_at: dict[bytes, tuple[bytes, float]] = {}
     next_order: deque = deque()
     started = False
-    cpu0 = wall0 = None
+    cpu0 = wall0 = ru0 = None
     base = 0
     seq = 0
     reporting = 0
@@ -279,7 +315,8 @@ def run_raw(robots: int, procs: int, seconds: float, state_bytes: int, order_byt
         if not started and now - t_start > warmup(robots) + 1.0:
             reporting = len(seen)
             started = True
-            cpu0, wall0 = time.process_time(), now
+            cpu0, wall0, th0 = time.process_time(), now, time.thread_time()
+            ru0 = resource.getrusage(resource.RUSAGE_THREAD)
             base = received
             n = len(seen)
             next_order = deque((now + ORDER_EVERY_S * i / n, ident) for i, ident in enumerate(sorted(seen)))
@@ -298,7 +335,8 @@ def run_raw(robots: int, procs: int, seconds: float, state_bytes: int, order_byt
                     sent_at[ident] = (tag, now)
         if time.monotonic() - t_start > seconds + warmup(robots) + 60:
             break
-    cpu1, wall1 = time.process_time(), time.monotonic()
+    cpu1, wall1, th1 = time.process_time(), time.monotonic(), time.thread_time()
+    ru1 = resource.getrusage(resource.RUSAGE_THREAD)
     end = time.monotonic() + 0.5
     while time.monotonic() < end:
         if router.poll(20):
@@ -308,11 +346,16 @@ def run_raw(robots: int, procs: int, seconds: float, state_bytes: int, order_byt
                     received += 1
                 except zmq.Again:
                     break
-    robot_sent = sum(json.loads(c.communicate()[0])["sent"] for c in children)
+    reports = [json.loads(c.communicate()[0]) for c in children]
+    robot_sent = sum(r["sent"] for r in reports)
+    print("raw robot processes:", reports, file=sys.stderr)
     router.close(0)
     ctx.term()
-    return _row("raw", robots, robot_sent, received, rtts, cpu1 - cpu0, wall1 - wall0, received - base, {},
-                reporting)
+    row = _row("raw", robots, robot_sent, received, rtts, cpu1 - cpu0, wall1 - wall0, received - base, {},
+               reporting, th1 - th0)
+    row["robot_processes"] = reports
+    row["main_thread_kernel_share"] = _kernel_share(ru0, ru1) if started else None
+    return row
 
 
 def drain_throughput(keys_dir: str, *, robots: int = 50, per_robot: int = 200) -> dict:
@@ -377,7 +420,13 @@ def drain_throughput(keys_dir: str, *, robots: int = 50, per_robot: int = 200) -
     return out
 
 
-def _row(name, robots, sent, received, rtts, cpu_s, wall_s, measured, dropped, reporting) -> dict:
+def _kernel_share(ru0, ru1) -> float:
+    """Share of the thread's CPU spent in the kernel (system calls: poll, sleep, socket signalling)."""
+    user, system = ru1.ru_utime - ru0.ru_utime, ru1.ru_stime - ru0.ru_stime
+    return system / (user + system) if user + system > 0 else 0.0
+
+
+def _row(name, robots, sent, received, rtts, cpu_s, wall_s, measured, dropped, reporting, main_cpu_s) -> dict:
     return {
         "layer": name, "robots": robots, "robots_reporting_at_start": reporting, "states_sent": sent, "states_received": received,
         "lost": sent - received, "rtt_ms_median": 1000 * statistics.median(rtts) if rtts else None,
@@ -385,6 +434,8 @@ def _row(name, robots, sent, received, rtts, cpu_s, wall_s, measured, dropped, r
         "controller_cpu_pct": 100 * cpu_s / wall_s if wall_s else None,
         "messages_per_s": measured / wall_s if wall_s else None,
         "cpu_us_per_message": 1e6 * cpu_s / measured if measured else None,
+        # the Python thread alone; the rest of the process CPU is libzmq's I/O thread (TCP, CURVE) and ZAP
+        "main_thread_cpu_us_per_message": 1e6 * main_cpu_s / measured if measured else None,
         "dropped": dropped,
     }
 
@@ -410,6 +461,7 @@ def main() -> None:
         return
     if args.quick:
         args.robots, args.seconds = 100, 8.0
+    load_start = os.getloadavg()[0]
     from bridge import Agv, KeyStore, encode, order_message, Headers, Topic
 
     state_bytes = len(encode(Agv("R0000", cell=(1, 1), map_id="bench").state()))
@@ -435,13 +487,27 @@ def main() -> None:
               f"{row['rtt_ms_median'] or float('nan'):10.2f} {row['rtt_ms_p99'] or float('nan'):10.2f} "
               f"{row['controller_cpu_pct'] or float('nan'):9.1f} {row['messages_per_s'] or float('nan'):8.0f} "
               f"{row['cpu_us_per_message'] or float('nan'):10.1f}")
+    print(f"CPU us/msg of the controller's Python thread: bridge {b['main_thread_cpu_us_per_message'] or float('nan'):.1f}"
+          f" ({100 * (b['main_thread_kernel_share'] or 0):.0f} % in the kernel), "
+          f"raw {r['main_thread_cpu_us_per_message'] or float('nan'):.1f} ({100 * (r['main_thread_kernel_share'] or 0):.0f} %); bridge state age on arrival: median "
+          f"{b['state_age_ms_median'] or float('nan'):.1f} ms, p99 {b['state_age_ms_p99'] or float('nan'):.1f} ms")
+    for row in rows:
+        reps = row["robot_processes"]
+        print(f"{row['layer']} robot processes: {sum(x['cpu_s'] for x in reps):.1f} s CPU in all over "
+              f"{max(x['wall_s'] for x in reps):.0f} s, orders reach robots in {statistics.median(x['down_ms_median'] or 0 for x in reps):.1f} ms median" if row["layer"] == "bridge" else
+              f"{row['layer']} robot processes: {sum(x['cpu_s'] for x in reps):.1f} s CPU in all over "
+              f"{max(x['wall_s'] for x in reps):.0f} s")
+    print(f"bridge commands sent in the measured window: {b['commands_sent']} (order re-sends over the run: "
+          f"{b['order_resends']}); raw sent one order per robot per second")
     print(f"dropped / expired: {rows[0]['dropped']}")
     print(f"bridge / raw controller CPU per message at this load: {ratio['cpu_per_message']:.2f}x")
     print(f"drain throughput ({drain['bridge']['messages']} queued states): bridge {drain['bridge']['per_s']:.0f}/s "
           f"({drain['bridge']['cpu_us_per_message']:.1f} us CPU each), raw {drain['raw']['per_s']:.0f}/s "
           f"({drain['raw']['cpu_us_per_message']:.1f} us): bridge capacity = {drain['ratio']:.2f} of raw (by CPU)")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps({"robots": args.robots, "seconds": args.seconds, "procs": args.procs,
+    load = os.getloadavg()
+    print(f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (2 cores, shared)")
+    Path(args.out).write_text(json.dumps({"robots": args.robots, "loadavg_end": load, "load_1min_start": load_start, "seconds": args.seconds, "procs": args.procs,
                                           "state_bytes": state_bytes, "order_bytes": order_bytes,
                                           "rows": rows, "ratio": ratio, "drain": drain}, indent=1))
 

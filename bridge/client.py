@@ -23,6 +23,9 @@ __all__ = ["RobotClient"]
 
 log = logging.getLogger("bridge.client")
 _COMMAND_TOPICS = frozenset({Topic.ORDER.value, Topic.INSTANT_ACTIONS.value})
+_TOPIC_BYTES: dict = {**{t: t.value.encode() for t in Topic}, **{t.value: t.value.encode() for t in Topic}}
+_NOBLOCK = int(zmq.NOBLOCK)
+_SNDMORE_NOBLOCK = int(zmq.SNDMORE) | int(zmq.NOBLOCK)
 
 
 class RobotClient:
@@ -79,7 +82,11 @@ class RobotClient:
 
     def send(self, topic: Topic | str, msg: dict[str, Any]) -> None:
         """Queue one message for the controller (never blocks)."""
-        self.sock.send_multipart([Topic(topic).value.encode(), encode(msg)], zmq.NOBLOCK)
+        name = _TOPIC_BYTES.get(topic)
+        if name is None:
+            name = Topic(topic).value.encode()
+        self.sock.send(name, _SNDMORE_NOBLOCK)  # two sends with int flags: send_multipart costs ~2x
+        self.sock.send(encode(msg), _NOBLOCK)
 
     def recv(self, timeout_ms: int = 0, *, now_wall: float | None = None) -> list[tuple[str, dict[str, Any]]]:
         """Commands that arrived (waiting up to ``timeout_ms`` for the first), as ``(topic, msg)``."""

@@ -24,6 +24,7 @@ from bridge.server import BridgeServer
 __all__ = ["BridgeController", "PumpResult", "RobotGone"]
 
 log = logging.getLogger("bridge.controller")
+_STATE, _CONNECTION, _FACTSHEET = Topic.STATE.value, Topic.CONNECTION.value, Topic.FACTSHEET.value
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,7 @@ class BridgeController:
                 if ch is not None:  # the robot lost its order: the caller re-plans from its cell
                     ch.forget(keep_base=False)
                     self.plans.pop(inb.serial, None)
-            if inb.topic == Topic.STATE.value:
+            if inb.topic == _STATE:
                 if inb.serial not in self.channels and inb.msg["orderId"]:
                     # first word from a robot already on an order: this controller restarted
                     try:
@@ -164,17 +165,20 @@ class BridgeController:
                         res.acknowledged.append(inb.serial)
                     elif ch.rejected is not None:
                         res.rejected.append((inb.serial, ch.rejected))
-            elif inb.topic == Topic.CONNECTION.value and inb.msg["connectionState"] != "ONLINE":
+            elif inb.topic == _CONNECTION and inb.msg["connectionState"] != "ONLINE":
                 res.gone.append(self._gone(inb.serial))  # a clean shutdown
-            elif inb.topic == Topic.FACTSHEET.value:
+            elif inb.topic == _FACTSHEET:
                 res.factsheets[inb.serial] = inb.msg
         t = self._now(now)
         if t - self._housekept < self.housekeeping_s:
             return res
         self._housekept = t
-        for serial in self.server.peers.online():
-            self._send_due(serial, t)
-            if t - self._last_sent.get(serial, float("-inf")) >= self.heartbeat_s:
+        channels, last_sent, never = self.channels, self._last_sent, float("-inf")
+        for serial in self.server.peers.online():  # every robot, 20 times a second: keep the loop lean
+            ch = channels.get(serial)
+            if ch is not None and ch.pending is not None:
+                self._send_due(serial, t)
+            if t - last_sent.get(serial, never) >= self.heartbeat_s:
                 self.instant(serial, "stateRequest")
         for serial in self.server.expire(now):
             res.gone.append(self._gone(serial))

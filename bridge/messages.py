@@ -134,11 +134,28 @@ def timestamp(t: float | None = None) -> str:
 
     >>> timestamp(0.0)
     '1970-01-01T00:00:00.000Z'
+    >>> timestamp(1795751662.1239)
+    '2026-11-27T03:54:22.123Z'
     """
     if t is None:
         t = time.time()
-    dt = datetime.fromtimestamp(t, tz=timezone.utc)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    if t < 0:  # before 1970: no cache
+        dt = datetime.fromtimestamp(t, tz=timezone.utc)
+        return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    frac, whole = math.modf(t)
+    sec, micro = int(whole), round(frac * 1e6)  # rounded as datetime.fromtimestamp rounds
+    if micro >= 1_000_000:
+        sec, micro = sec + 1, micro - 1_000_000
+    milli = micro // 1000
+    prefix = _SECOND_PREFIX.get(sec)
+    if prefix is None:  # formatting a datetime costs ~2 µs: once per second, not per message
+        if len(_SECOND_PREFIX) > 64:
+            _SECOND_PREFIX.clear()
+        prefix = _SECOND_PREFIX[sec] = datetime.fromtimestamp(sec, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.")
+    return f"{prefix}{milli:03d}Z"
+
+
+_SECOND_PREFIX: dict[int, str] = {}
 
 
 class Headers:

@@ -3,8 +3,12 @@
 VDA 5050 has no separate acknowledgement: a robot's ``state`` showing the
 order's ``orderId`` and ``orderUpdateId`` *is* the acknowledgement. An
 :class:`OrderChannel` keeps the last order it built for a robot and hands it
-out again (:meth:`OrderChannel.due`) every ``resend_s`` seconds until a state
-acknowledges it, or shows the robot rejected it (an error naming the ids).
+out again (:meth:`OrderChannel.due`) ``resend_s`` seconds after the first send,
+then at doubling intervals up to ``RESEND_CAP`` x ``resend_s``, until a state
+acknowledges it, or shows the robot rejected it (an error naming the ids). The
+backoff keeps a controller that is behind on its queue (the acknowledgements
+are there, unread) from multiplying the commands, and so the states answering
+them, that it must handle.
 """
 
 from __future__ import annotations
@@ -13,7 +17,10 @@ from typing import Any, Sequence
 
 from bridge.messages import MANUFACTURER, Headers, Topic, node_id, order_message
 
-__all__ = ["OrderChannel"]
+__all__ = ["OrderChannel", "RESEND_CAP"]
+
+#: Longest re-send interval, in multiples of ``resend_s``.
+RESEND_CAP = 4
 
 
 class OrderChannel:
@@ -39,6 +46,7 @@ class OrderChannel:
         self.base_end: tuple[tuple[int, int], int] | None = None  # (cell, sequenceId) of the last base node
         self._pending: dict[str, Any] | None = None
         self._sent_at = float("-inf")
+        self._interval = self.resend_s
         self.rejected: dict[str, Any] | None = None
         self.resends = 0
 
@@ -77,6 +85,7 @@ class OrderChannel:
         self.base_end = ((int(path[released - 1][0]), int(path[released - 1][1])), first_seq + 2 * (released - 1))
         self._pending = msg
         self._sent_at = float("-inf")
+        self._interval = self.resend_s
         self.rejected = None
         return msg
 
@@ -108,16 +117,18 @@ class OrderChannel:
             self.base_end = None
 
     def due(self, now: float) -> dict[str, Any] | None:
-        """The pending order if it should be sent (first time, or ``resend_s`` since the last send).
+        """The pending order if it should be sent: the first time, then ``resend_s``
+        after the first send, then at doubling intervals up to ``RESEND_CAP * resend_s``.
 
         ``now`` is any monotonic clock in seconds (it only paces re-sends). A
         re-send carries a fresh header (next headerId, wall-clock timestamp)
         and the same ids.
         """
-        if self._pending is None or now - self._sent_at < self.resend_s:
+        if self._pending is None or now - self._sent_at < self._interval:
             return None
         if self._sent_at != float("-inf"):
             self.resends += 1
+            self._interval = min(2 * self._interval, RESEND_CAP * self.resend_s)  # the next one waits longer
             self._pending = {**self._pending, **self.headers.next(Topic.ORDER)}  # wall-clock stamp
         self._sent_at = now
         return self._pending

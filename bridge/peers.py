@@ -22,6 +22,11 @@ from bridge.messages import ConnectionState, Topic
 
 __all__ = ["Peer", "PeerTable", "Verdict", "parse_timestamp"]
 
+# Plain strings on the per-message path (enum attribute access costs there).
+_STATE = Topic.STATE.value
+_CONNECTION = Topic.CONNECTION.value
+_ONLINE = ConnectionState.ONLINE.value
+
 
 def parse_timestamp(ts: str) -> float:
     """UNIX seconds of an ISO-8601 timestamp (``...Z`` or with an offset).
@@ -85,12 +90,13 @@ class PeerTable:
         ValueError
             If the message has no parseable timestamp.
         """
-        peer = self.get(serial)
+        peer = self.peers.get(serial)
+        if peer is None:
+            peer = self.peers[serial] = Peer(serial)
         ts = parse_timestamp(msg["timestamp"])
         hid = msg["headerId"]
         verdict = Verdict.FRESH
-        if topic == Topic.CONNECTION.value and msg["connectionState"] == ConnectionState.ONLINE.value \
-                and ts > peer.incarnation:
+        if topic == _CONNECTION and msg["connectionState"] == _ONLINE and ts > peer.incarnation:
             peer.incarnation = ts
             peer.incarnations += 1
             peer.last_header = {}
@@ -99,9 +105,10 @@ class PeerTable:
             return Verdict.STALE
         peer.last_header[topic] = hid
         peer.last_seen = now
-        if topic == Topic.STATE.value:
+        if topic == _STATE:
             peer.last_state = msg
-        if topic == Topic.CONNECTION.value and msg["connectionState"] != ConnectionState.ONLINE.value:
+            peer.status = ConnectionState.ONLINE
+        elif topic == _CONNECTION and msg["connectionState"] != _ONLINE:
             peer.status = ConnectionState(msg["connectionState"])
         else:
             peer.status = ConnectionState.ONLINE

@@ -204,3 +204,31 @@ def test_decode_accepts_or_names_the_field_never_crashes(field, value):
         assert field in str(err)
     else:
         assert back == msg
+
+
+def _with_repeated_key(msg, key, first):
+    """msgpack of ``msg`` with ``key`` packed twice: ``first``, then its real value last."""
+    pk = msgpack.Packer()
+    items = [(key, first), *msg.items()]
+    return pk.pack_map_header(len(items)) + b"".join(pk.pack(k) + pk.pack(v) for k, v in items)
+
+
+def test_repeated_keys_are_judged_by_their_last_value_never_crash():
+    state = _state()
+    assert decode(b"state", _with_repeated_key(state, "driving", 1)) == state  # last value valid: accepted
+    bad = {**state, "driving": 1}
+    with pytest.raises(ProtocolError) as info:
+        decode(b"state", _with_repeated_key(bad, "driving", False))  # last value invalid: refused
+    assert info.value.reason is Reason.WRONG_TYPE and "driving" in str(info.value)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.recursive(st.one_of(st.none(), st.booleans(), st.integers(-2**63, 2**64 - 1), st.floats(), st.text(max_size=4),
+                              st.binary(max_size=4)),
+                    lambda kids: st.one_of(st.lists(kids, max_size=3), st.dictionaries(st.text(max_size=3), kids,
+                                                                                        max_size=3)),
+                    max_leaves=10))
+def test_encode_writes_the_bytes_msgpack_writes(value):
+    """The msgspec encoder is a drop-in for msgpack.packb(use_bin_type=True) on everything a message holds."""
+    msg = {**_state(), "extra": value}
+    assert encode(msg) == msgpack.packb(msg, use_bin_type=True)

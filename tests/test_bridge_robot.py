@@ -273,3 +273,23 @@ def test_order_with_unsupported_or_off_floor_actions_is_a_validation_error():
     assert "unsupported action 'dance'" in agv.state()["errors"][0]["errorDescription"]
     assert _update(agv, (1, 1), (2, 1), 1, 0) == OrderOutcome.REJECTED
     assert "not a cell a robot may stand on" in agv.state()["errors"][0]["errorDescription"]
+
+
+def test_channel_resends_back_off_to_a_cap_and_restart_with_the_next_order():
+    """Re-sent after resend_s, then 2x, 4x, 4x ... (RESEND_CAP); a new order starts again at resend_s."""
+    from bridge.order_channel import RESEND_CAP
+    ch = OrderChannel("R1", map_id=MAP, resend_s=1.0)
+    agv = Agv("R1", cell=(0, 0), map_id=MAP)
+    ch.new_order("o1", [(0, 0), (0, 1)], released=2)
+    sent, t = [], 0.0
+    while t <= 20.0:
+        if ch.due(t) is not None:
+            sent.append(t)
+        t = round(t + 0.25, 2)
+    assert RESEND_CAP == 4
+    assert sent == [0.0, 1.0, 3.0, 7.0, 11.0, 15.0, 19.0]
+    assert ch.resends == 6
+    agv.handle_order(ch.pending)
+    assert ch.on_state(agv.state()) is True
+    ch.update([(0, 1), (0, 2)], released=2)
+    assert ch.due(100.0) is not None and ch.due(100.5) is None and ch.due(101.0) is not None  # back to resend_s

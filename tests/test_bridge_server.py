@@ -237,3 +237,56 @@ def test_insecure_mode_checks_identity_against_serial(ctx):
         got = wait_for(server, lambda g: len(g) >= 1)
         assert [i.serial for i in got] == ["R7"] and server.dropped["spoofed"] == 1
         c.close()
+
+
+def test_batched_receive_keeps_each_robots_order_and_drops_nothing(keys, ctx):
+    """Many states queued from two robots, drained in small batches: all arrive, each robot's in order."""
+    with BridgeServer(keys=keys) as server:
+        agvs = {s: Agv(s, cell=(0, 0), map_id="m") for s in ("R1", "R2")}
+        clients = {s: client(ctx, server, keys, s) for s in agvs}
+        for s in agvs:
+            hello(clients[s], agvs[s])
+        wait_for(server, lambda g: sum(i.topic == "state" for i in g) == 2)
+        for _ in range(300):
+            for s in agvs:
+                clients[s].send(Topic.STATE, agvs[s].state())
+        time.sleep(0.3)  # let the states queue up at the controller
+        got = []
+        end = time.monotonic() + 10
+        while len(got) < 600 and time.monotonic() < end:
+            batch = server.poll(50, max_messages=7)
+            assert len(batch) <= 7
+            got += batch
+        assert len(got) == 600 and not server.dropped
+        for s in agvs:
+            assert [i.msg["headerId"] for i in got if i.serial == s] == list(range(1, 301))
+        for c in clients.values():
+            c.close()
+
+
+def test_user_id_checked_on_every_frame_of_a_batch(keys, ctx):
+    """An authenticated robot's frames claiming another serial are refused one by one, even queued among
+    its own valid frames and the other robot's; nothing of the claimed robot's state changes."""
+    with BridgeServer(keys=keys) as server:
+        r1, r2 = client(ctx, server, keys, "R1"), client(ctx, server, keys, "R2")
+        a1, a2 = Agv("R1", cell=(0, 0), map_id="m"), Agv("R2", cell=(5, 5), map_id="m")
+        hello(r1, a1)
+        hello(r2, a2)
+        wait_for(server, lambda g: sum(i.topic == "state" for i in g) == 2)
+        as_r2 = Agv("R2", cell=(9, 9), map_id="m")  # R1's key speaking for R2
+        for _ in range(10_000):  # newer headerIds than R2's own: only the User-Id check stops them
+            as_r2.headers.next(Topic.STATE)
+        for _ in range(50):
+            r1.send(Topic.STATE, a1.state())
+            r1.send(Topic.STATE, as_r2.state())
+            r2.send(Topic.STATE, a2.state())
+        time.sleep(0.3)
+        got = []
+        end = time.monotonic() + 10
+        while len(got) < 100 and time.monotonic() < end:
+            got += server.poll(50)
+        assert server.dropped["spoofed"] == 50
+        assert sorted((i.serial, i.msg["agvPosition"]["x"]) for i in got) == [("R1", 0.0)] * 50 + [("R2", 5.0)] * 50
+        assert server.peers.get("R2").last_state["agvPosition"]["x"] == 5.0
+        r1.close()
+        r2.close()
