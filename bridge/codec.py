@@ -116,6 +116,17 @@ def encode(msg: dict[str, Any]) -> bytes:
     return _ENCODER.encode(msg)
 
 
+def _valid(name: str, payload: bytes) -> bool:
+    """The fast check: does ``payload`` decode as a valid ``name`` message
+    (msgspec, in C)? A refused payload is walked again slowly by
+    :func:`decode` to name what is wrong."""
+    try:
+        _VALIDATORS[name].decode(payload)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return False
+    return True
+
+
 def decode(topic: bytes | str, payload: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, Any]:
     """Unpack and check one message.
 
@@ -145,12 +156,8 @@ def decode(topic: bytes | str, payload: bytes, *, max_bytes: int = DEFAULT_MAX_B
     spec = _REQUIRED.get(name)
     if spec is None:
         raise ProtocolError(Reason.UNKNOWN_TOPIC, f"unknown message type {name[:40]!r}")
-    try:
-        _VALIDATORS[name].decode(payload)
-    except (msgspec.ValidationError, msgspec.DecodeError):
-        pass  # name the reason below
-    else:
-        return _UNTYPED.decode(payload)  # valid: a plain dict (msgspec reuses the strings of common keys)
+    if _valid(name, payload):
+        return _UNTYPED.decode(payload)  # a plain dict (msgspec reuses the strings of common keys)
     try:
         msg = msgpack.unpackb(payload, raw=False, strict_map_key=True)
     except Exception as err:  # msgpack raises several unrelated types

@@ -38,7 +38,7 @@ import numpy as np
 
 from fleet.charging import Chargers, ChargingPolicy
 from fleet.link import Command, RobotLink
-from fleet.tours import FloorTask, Job, Stop, ToteItem
+from fleet.tours import FloorTask, Job, ToteItem
 from robocore.agents import AgentKind, AgentState
 from robocore.grid import CellKind
 from robocore.layout import Layout
@@ -472,9 +472,16 @@ class Controller:
     def _maybe_pack(self, order_id: str) -> None:
         if order_id not in self.staged or self._order_on_floor(order_id):
             return
+        self.pack_staged(order_id)
+
+    def pack_staged(self, order_id: str, *, mark_picked: bool = True) -> None:
+        """Pack and ship ``order_id``'s staged units, every line picked
+        (``mark_picked=False``: the ledger already has the order picked, as
+        after a controller restart, ``fleet.resume``)."""
         now = self.now()
         items = self.staged.pop(order_id)
-        self.ledger.mark_picked(order_id, at=now)
+        if mark_picked:
+            self.ledger.mark_picked(order_id, at=now)
         result = self.desk.pack_and_ship(order_id, items, now)
         self.order_state[order_id] = result["state"]
         if result["state"] in ("shipped", "delivered"):

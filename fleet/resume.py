@@ -118,20 +118,6 @@ def resume_floor(ctl) -> dict[str, int]:
             complete.append((rec.id, rec.state == "picked"))
     for oid, marked in complete:
         ctl.on_floor[oid] = 0
-        _pack(ctl, oid, marked_picked=marked)
+        ctl.pack_staged(oid, mark_picked=not marked)
         counts["packed"] += 1
     return counts
-
-
-def _pack(ctl, order_id: str, *, marked_picked: bool) -> None:
-    """Pack and ship a staged, fully picked order, as the controller does after
-    the drop that completes it (``marked_picked``: the ledger has it picked already)."""
-    now = ctl.now()
-    items = ctl.staged.pop(order_id)
-    if not marked_picked:
-        ctl.ledger.mark_picked(order_id, at=now)
-    result = ctl.desk.pack_and_ship(order_id, items, now)
-    ctl.order_state[order_id] = result["state"]
-    if result["state"] in ("shipped", "delivered"):
-        ctl.shipped_at[order_id] = ctl.step_no
-        ctl.on_time[order_id] = bool(result.get("on_time", True))
