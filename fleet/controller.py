@@ -536,7 +536,7 @@ class Controller:
             self.chargers.release(int(a))
             self._go_home(int(a))
         # idle robots below charge_below go to charge
-        low = robots & (st == S.IDLE) & (batt < pol.charge_below)
+        low = robots & self.idle_mask() & (batt < pol.charge_below)
         for a in np.flatnonzero(low):
             self._send_to_charger(int(a))
         # robots on a tour whose battery only just covers the trip to a charger
@@ -580,13 +580,20 @@ class Controller:
         return float(self.link.batteries()[a]) >= need
 
     # ------------------------------------------------------------ assignment
+    def idle_mask(self) -> np.ndarray:
+        """``(N,)`` bool: agents idle and free to take work now. A robot the
+        link still reports busy is not free: after a controller restart
+        (``fleet.resume``) a robot may be finishing an action the dead
+        controller started, and a new one would be refused."""
+        return (self.state == S.IDLE) & (np.asarray(self.link.movable(), dtype=bool) | self.is_human)
+
     def idle_agents(self) -> list[AgentInfo]:
         """Agents free for a tour now: idle, not faulted, robots not due to charge."""
         out = []
         batt = self.link.batteries()
         p = self.params
         cfg = self.config
-        for a in np.flatnonzero(self.state == S.IDLE):
+        for a in np.flatnonzero(self.idle_mask()):
             a = int(a)
             human = bool(self.is_human[a])
             if not human and len(self.chargers) and batt[a] < cfg.charging.charge_below:

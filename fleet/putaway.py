@@ -303,7 +303,7 @@ class Putaway:
         batt = ctl.link.batteries()
         pol = ctl.config.charging
         has_chargers = len(ctl.chargers) > 0
-        idle = [int(a) for a in np.flatnonzero((ctl.state == S.IDLE) & ~ctl.is_human)
+        idle = [int(a) for a in np.flatnonzero(ctl.idle_mask() & ~ctl.is_human)
                 if not (has_chargers and batt[a] < pol.charge_below)]
         done = 0
         for t in ranked:

@@ -207,3 +207,28 @@ def test_cancellations_leave_no_trace_on_the_floor():
         assert not any(t.order_id == oid for t in ctl.tasks.values())
         assert not any(it.order_id == oid for tote in ctl.totes for it in tote)
     ctl.ledger.check_invariants()
+
+
+def test_a_robot_still_busy_with_an_action_is_not_offered_work():
+    """After a controller restart a robot may still be finishing an action the
+    dead controller started (``fleet.resume``): while the link reports it busy
+    it is not idle for tours, charging or putaway, so no second action is sent."""
+    from fleet.link import Command
+    from robocore.motion import Action
+
+    res = _run(replace(BASE, orders=2, hours=0.2))
+    try:
+        ctl = res.controller
+        robots = np.flatnonzero(~ctl.is_human)
+        idle = [a for a in robots if ctl.state[a] == AgentState.IDLE]
+        a = int(idle[0])
+        assert a in {i.index for i in ctl.idle_agents()}
+        ctl.link.command(Command(a, Action.PICK, ref=-1, units=3))  # the restarted controller did not send this
+        assert ctl.state[a] == AgentState.IDLE and not ctl.link.movable()[a]
+        assert not ctl.idle_mask()[a]
+        assert a not in {i.index for i in ctl.idle_agents()}
+        ctl.link.tick()
+        assert ctl.idle_mask()[ctl.is_human].tolist() == (ctl.state[ctl.is_human] == AgentState.IDLE).tolist()
+        res.controller.ledger.check_invariants()
+    finally:
+        res.close()
