@@ -80,13 +80,21 @@ class RobotClient:
         self.sock.close(0)
         self._connect()
 
-    def send(self, topic: Topic | str, msg: dict[str, Any]) -> None:
-        """Queue one message for the controller (never blocks)."""
+    def send(self, topic: Topic | str, msg: dict[str, Any]) -> bool:
+        """Queue one message for the controller (never blocks). Returns False,
+        counting it in ``dropped["unsent"]``, when no connection can take it
+        (the controller refused the handshake, e.g. a key it does not know);
+        the robot keeps running and its next state is the retry."""
         name = _TOPIC_BYTES.get(topic)
         if name is None:
             name = Topic(topic).value.encode()
-        self.sock.send(name, _SNDMORE_NOBLOCK)  # two sends with int flags: send_multipart costs ~2x
-        self.sock.send(encode(msg), _NOBLOCK)
+        try:
+            self.sock.send(name, _SNDMORE_NOBLOCK)  # two sends with int flags: send_multipart costs ~2x
+        except zmq.Again:
+            self.dropped["unsent"] += 1
+            return False
+        self.sock.send(encode(msg), _NOBLOCK)  # a message's later frames follow its first
+        return True
 
     def recv(self, timeout_ms: int = 0, *, now_wall: float | None = None) -> list[tuple[str, dict[str, Any]]]:
         """Commands that arrived (waiting up to ``timeout_ms`` for the first), as ``(topic, msg)``."""

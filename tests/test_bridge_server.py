@@ -105,6 +105,22 @@ def test_plain_client_cannot_connect_to_curve_server(keys, ctx):
         c.close()
 
 
+def test_a_refused_client_keeps_sending_without_an_error(keys, ctx):
+    """Once the controller refuses a plain client's handshake the DEALER has no
+    pipe left: sends are counted as unsent, never raised to the robot."""
+    with BridgeServer(keys=keys) as server:
+        c = RobotClient("R1", server.endpoint, context=ctx)
+        agv = Agv("R1", cell=(0, 0), map_id="m")
+        end = time.monotonic() + 1.0
+        while time.monotonic() < end:
+            hello(c, agv)
+            server.poll(10)
+        assert server.peers.online() == []
+        sent = c.dropped["unsent"]
+        assert c.send(Topic.STATE, agv.state()) is (sent == c.dropped["unsent"])
+        c.close()
+
+
 def test_spoofing_client_refused_and_real_robot_keeps_its_commands(keys, ctx):
     with BridgeServer(keys=keys) as server:
         real = client(ctx, server, keys, "R1")
