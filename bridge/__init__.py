@@ -15,7 +15,7 @@ mapping), :mod:`bridge.codec` (msgpack with size limit and type checks),
 The wire format is written down in ``docs/protocol.md``.
 """
 
-from bridge.codec import DEFAULT_MAX_BYTES, ProtocolError, Reason, decode, encode
+from bridge.codec import DEFAULT_MAX_BYTES, Message, ProtocolError, Reason, decode, decode_message, encode
 from bridge.messages import (
     HEADING_THETA,
     INSTANT_ACTION_TYPES,
@@ -57,7 +57,7 @@ from bridge.telemetry import SNAPSHOT_END, SNAPSHOT_REQUEST, TelemetryPublisher,
 from bridge.robot import FAULT_ERROR, NODE_ACTION_TYPES, Agv, OrderOutcome
 
 __all__ = [
-    "DEFAULT_MAX_BYTES", "ProtocolError", "Reason", "decode", "encode",
+    "DEFAULT_MAX_BYTES", "Message", "ProtocolError", "Reason", "decode", "decode_message", "encode",
     "HEADING_THETA", "INSTANT_ACTION_TYPES", "MANUFACTURER", "VERSION", "ActionStatus", "BlockingType",
     "ConnectionState", "EStop", "ErrorLevel", "Headers", "OperatingMode", "Topic", "action", "connection_message",
     "edge_id", "error", "factsheet_message", "instant_actions_message", "node_id", "node_position", "order_message",

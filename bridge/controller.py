@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
+from bridge.codec import Message
 from bridge.messages import Topic, action, instant_actions_message, parse_node_id
 from bridge.order_channel import OrderChannel
 from bridge.server import BridgeServer
@@ -44,14 +45,15 @@ class RobotGone:
 
 @dataclass
 class PumpResult:
-    """What one :meth:`BridgeController.pump` saw."""
+    """What one :meth:`BridgeController.pump` saw. Messages are :class:`~bridge.codec.Message`
+    (read them like mappings)."""
 
-    states: dict[str, dict[str, Any]] = field(default_factory=dict)  #: serial -> newest state this round
+    states: dict[str, Message] = field(default_factory=dict)  #: serial -> newest state this round
     started: list[str] = field(default_factory=list)  #: robots that (re)started: resynchronise them
     gone: list[RobotGone] = field(default_factory=list)
     acknowledged: list[str] = field(default_factory=list)  #: robots whose pending order a state acknowledged
-    rejected: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  #: (serial, error)
-    factsheets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rejected: list[tuple[str, Message]] = field(default_factory=list)  #: (serial, error)
+    factsheets: dict[str, Message] = field(default_factory=dict)
     #: robots met mid-order (the controller restarted): their orders were taken over, see OrderChannel.resume
     resumed: list[str] = field(default_factory=list)
 
@@ -77,7 +79,7 @@ class BridgeController:
         self.resend_s = float(resend_s)
         self.heartbeat_s = float(heartbeat_s)
         self.channels: dict[str, OrderChannel] = {}
-        self.states: dict[str, dict[str, Any]] = {}
+        self.states: dict[str, Message] = {}  #: serial -> last state
         self.plans: dict[str, list[tuple[int, int]]] = {}  # cells last sent, from the stitching node
         self.released: dict[str, int] = {}  # how many of plans[serial] are released
         self._last_sent: dict[str, float] = {}

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
+from bridge.codec import Message
 from bridge.messages import ConnectionState, Topic
 
 __all__ = ["Peer", "PeerTable", "Verdict", "parse_timestamp"]
@@ -26,20 +26,42 @@ __all__ = ["Peer", "PeerTable", "Verdict", "parse_timestamp"]
 _STATE = Topic.STATE.value
 _CONNECTION = Topic.CONNECTION.value
 _ONLINE = ConnectionState.ONLINE.value
+_ONLINE_STATUS = ConnectionState.ONLINE
 
 
 def parse_timestamp(ts: str) -> float:
     """UNIX seconds of an ISO-8601 timestamp (``...Z`` or with an offset).
+
+    The form robots send, ``YYYY-MM-DDTHH:MM:SS.mmmZ``, takes a fast path:
+    the seconds part changes once a second and is parsed once (cached).
 
     Raises
     ------
     ValueError
         If ``ts`` is not ISO-8601 with a time zone.
     """
+    if len(ts) == 24 and ts[19] == "." and ts[23] == "Z":
+        millis = ts[20:23]
+        if millis.isascii() and millis.isdigit():
+            whole = _SECONDS.get(ts[:19])
+            if whole is None:
+                whole = _whole_seconds(ts[:19])
+            return whole + int(millis) / 1000.0
     dt = datetime.fromisoformat(ts)
     if dt.tzinfo is None:
         raise ValueError(f"timestamp {ts!r} has no time zone")
     return dt.timestamp()
+
+
+_SECONDS: dict[str, float] = {}  # "YYYY-MM-DDTHH:MM:SS" (UTC) -> UNIX seconds, the last few seconds seen
+
+
+def _whole_seconds(prefix: str) -> float:
+    value = datetime.fromisoformat(prefix + "+00:00").timestamp()
+    if len(_SECONDS) >= 64:  # robots stamp the current second (or one just gone): keep the cache small
+        _SECONDS.clear()
+    _SECONDS[prefix] = value
+    return value
 
 
 @dataclass
@@ -52,7 +74,7 @@ class Peer:
     incarnation: float = float("-inf")  #: timestamp (UNIX s) of the ONLINE message that began it
     incarnations: int = 0
     last_header: dict[str, int] = field(default_factory=dict)
-    last_state: dict[str, Any] | None = None
+    last_state: Message | None = None
 
 
 class Verdict:
@@ -82,8 +104,9 @@ class PeerTable:
             peer = self.peers[serial] = Peer(serial)
         return peer
 
-    def accept(self, serial: str, topic: str, msg: dict[str, Any], now: float) -> str:
-        """Classify a decoded message from ``serial``; updates the peer unless it is stale.
+    def accept(self, serial: str, topic: str, msg: Message, now: float) -> str:
+        """Classify a decoded message from ``serial`` (it has a ``timestamp``);
+        updates the peer unless it is stale.
 
         Raises
         ------
@@ -93,6 +116,15 @@ class PeerTable:
         peer = self.peers.get(serial)
         if peer is None:
             peer = self.peers[serial] = Peer(serial)
+        if topic == _STATE:  # the common case, on attributes (a state always has its header)
+            ts, hid = parse_timestamp(msg.timestamp), msg.headerId
+            if ts < peer.incarnation or hid <= peer.last_header.get(topic, -1):
+                return Verdict.STALE
+            peer.last_header[topic] = hid
+            peer.last_seen = now
+            peer.last_state = msg
+            peer.status = _ONLINE_STATUS
+            return Verdict.FRESH
         ts = parse_timestamp(msg["timestamp"])
         hid = msg["headerId"]
         verdict = Verdict.FRESH
@@ -105,13 +137,10 @@ class PeerTable:
             return Verdict.STALE
         peer.last_header[topic] = hid
         peer.last_seen = now
-        if topic == _STATE:
-            peer.last_state = msg
-            peer.status = ConnectionState.ONLINE
-        elif topic == _CONNECTION and msg["connectionState"] != _ONLINE:
+        if topic == _CONNECTION and msg["connectionState"] != _ONLINE:
             peer.status = ConnectionState(msg["connectionState"])
         else:
-            peer.status = ConnectionState.ONLINE
+            peer.status = _ONLINE_STATUS
         return verdict
 
     def expire(self, now: float) -> list[str]:

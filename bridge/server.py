@@ -18,7 +18,7 @@ User-Id of the frame (the serial the CURVE key is registered for) must equal
 the message's ``serialNumber`` and the routing identity (or the identity must
 be one libzmq generated, starting with a zero byte, for a robot whose identity
 was handed over to a newer connection); then it is decoded
-(:func:`bridge.codec.decode`) and classified (:class:`bridge.peers.PeerTable`).
+(:func:`bridge.codec.decode_message`) and classified (:class:`bridge.peers.PeerTable`).
 A refused frame is dropped, logged with its reason and counted in
 :attr:`BridgeServer.dropped`; nothing a client sends can raise out of
 :meth:`BridgeServer.poll`.
@@ -29,13 +29,13 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 import zmq
 
 from bridge.auth import SerialAuthenticator
-from bridge.codec import DEFAULT_MAX_BYTES, ProtocolError, Reason, decode, encode
+from bridge.codec import DEFAULT_MAX_BYTES, MESSAGE_DECODERS, Message, ProtocolError, Reason, decode_message, encode
 from bridge.keys import KeyStore
 from bridge.messages import ConnectionState, Headers, Topic, connection_message
 from bridge.peers import PeerTable, Verdict
@@ -55,15 +55,20 @@ _NOBLOCK = int(zmq.NOBLOCK)
 _TOPIC_NAMES = {t.encode(): t for t in _ROBOT_TOPICS}
 _FACTSHEET = Topic.FACTSHEET.value
 _STALE = Reason.STALE.value
+_STALE_VERDICT = Verdict.STALE
+_NEW_INCARNATION = Verdict.NEW_INCARNATION
 
 
-@dataclass(frozen=True, slots=True)
-class Inbound:
-    """An accepted message from a robot. ``new_incarnation`` is True on a (re)start."""
+class Inbound(msgspec.Struct, frozen=True, gc=False):
+    """An accepted message from a robot. ``new_incarnation`` is True on a (re)start.
+
+    ``msg`` is the checked :class:`~bridge.codec.Message` (read it like a
+    mapping: ``msg["orderId"]``; ``msg.to_dict()`` for a ``dict``).
+    """
 
     serial: str
     topic: str
-    msg: dict[str, Any]
+    msg: Message
     new_incarnation: bool = False
 
 
@@ -115,7 +120,7 @@ class BridgeServer:
         self.router.setsockopt(zmq.MAXMSGSIZE, self.max_bytes + 4096)
         self.router.setsockopt(zmq.RCVHWM, 0)
         self.router.setsockopt(zmq.SNDHWM, 0)
-        pub = self._socket(zmq.PUB, curve)
+        pub = self._socket(zmq.XPUB, curve)  # an XPUB: the stream is not sent while nobody subscribes
         pub.setsockopt(zmq.SNDHWM, 100_000)
         snap = self._socket(zmq.ROUTER, curve)
         self.endpoint = _bind(self.router, host, port)
@@ -126,9 +131,11 @@ class BridgeServer:
         self.routes: dict[str, bytes] = {}
         #: identities a spoofer took over; nothing is sent to them until an authenticated frame comes back
         self._suspect: set[bytes] = set()
+        self._serial_b: dict[str, bytes] = {}  # serial -> its UTF-8 bytes (compared with identities)
         self._poller = zmq.Poller()
         self._poller.register(self.router, zmq.POLLIN)
         self._poller.register(snap, zmq.POLLIN)
+        self._poller.register(pub, zmq.POLLIN)  # subscriptions
 
     def _socket(self, kind: int, curve) -> zmq.Socket:
         s = self.ctx.socket(kind)
@@ -150,6 +157,8 @@ class BridgeServer:
         """
         out: list[Inbound] = []
         events = dict(self._poller.poll(timeout_ms))
+        if self.telemetry.pub in events:
+            self.telemetry.serve_subscriptions()
         if self.telemetry.snapshot in events:
             self.telemetry.serve_snapshot()
         if self.router not in events:
@@ -157,28 +166,28 @@ class BridgeServer:
         recv = self.router.recv
         clock = time.monotonic
         for _ in range(max_messages):
-            # recv frame by frame with int flags: pyzmq's recv_multipart costs twice as much per message
+            # Frame by frame with int flags (recv_multipart costs twice as much per message). The identity
+            # comes as bytes (a ROUTER always has at least one frame after it); the others as zmq Frames,
+            # for their ZAP User-Id and "more" flag.
             try:
-                frame = recv(_NOBLOCK, copy=False)
+                ident = recv(_NOBLOCK)
             except zmq.Again:
                 break
-            frames = [frame]
-            while frame.more:
-                frame = recv(_NOBLOCK, copy=False)
-                frames.append(frame)
-            got = self._inbound(frames, clock() if now is None else now)
+            frames = [recv(_NOBLOCK, copy=False)]
+            while frames[-1].more:
+                frames.append(recv(_NOBLOCK, copy=False))
+            got = self._inbound(ident, frames, clock() if now is None else now)
             if got is not None:
                 out.append(got)
         return out
 
-    def _inbound(self, frames: list[zmq.Frame], now: float) -> Inbound | None:
-        ident = frames[0].bytes
+    def _inbound(self, ident: bytes, frames: list[zmq.Frame], now: float) -> Inbound | None:
         if self.secure:
             # The authenticated serial: the one the CURVE key is registered for, read from this very frame.
-            serial = _user_id(frames[1]) if len(frames) > 1 else ""
+            serial = _user_id(frames[0])
             if not serial:
                 return self._drop(Reason.UNAUTHENTICATED, f"frame from {ident!r} without a ZAP User-Id")
-            if ident != serial.encode() and not ident.startswith(b"\x00"):
+            if ident != self._serial_bytes(serial) and not ident.startswith(b"\x00"):
                 self._suspect.add(ident)
                 if self.auth is not None:
                     self.auth.quarantine(serial)
@@ -186,17 +195,26 @@ class BridgeServer:
                                                   f"sent with the key of {serial!r}")
         else:
             serial = ident.decode("utf-8", "replace")
-        if len(frames) != 3:
-            return self._drop(Reason.BAD_FRAMES, f"{serial}: {len(frames) - 1} frames, expected 2")
-        topic_b = frames[1].bytes
-        topic = _TOPIC_NAMES.get(topic_b) or topic_b.decode("ascii", "replace")
-        payload = frames[2].bytes
+        if len(frames) != 2:
+            return self._drop(Reason.BAD_FRAMES, f"{serial}: {len(frames)} frames, expected 2")
+        topic_b = frames[0].bytes
+        topic = _TOPIC_NAMES.get(topic_b)
+        payload = frames[1].bytes
         try:
-            if topic not in _ROBOT_TOPICS:
-                raise ProtocolError(Reason.UNKNOWN_TOPIC, f"robots may not send {topic[:40]!r}")
-            msg = decode(topic, payload, max_bytes=self.max_bytes)
-            if msg["serialNumber"] != serial:
-                raise ProtocolError(Reason.SPOOFED, f"identity {serial!r} sent serialNumber {msg['serialNumber']!r}")
+            if topic is None:
+                raise ProtocolError(Reason.UNKNOWN_TOPIC, f"robots may not send "
+                                                          f"{topic_b.decode('ascii', 'replace')[:40]!r}")
+            msg = None
+            if len(payload) <= self.max_bytes:
+                try:  # the common case, straight to the C decoder; decode_message explains a refusal
+                    msg = MESSAGE_DECODERS[topic].decode(payload)
+                except (msgspec.ValidationError, msgspec.DecodeError):
+                    pass
+            if msg is None:
+                msg = decode_message(topic, payload, max_bytes=self.max_bytes)
+            sent_as = msg.get("serialNumber")
+            if sent_as != serial:
+                raise ProtocolError(Reason.SPOOFED, f"identity {serial!r} sent serialNumber {sent_as!r}")
             verdict = self.peers.accept(serial, topic, msg, now) if "timestamp" in msg else Verdict.FRESH
         except ProtocolError as err:
             return self._drop(err.reason, f"{serial}: {err}")
@@ -205,16 +223,24 @@ class BridgeServer:
         if self._suspect:
             self._suspect.discard(ident)
         if self.routes.get(serial) != ident:
-            if ident != serial.encode():
+            if ident != self._serial_bytes(serial):
                 log.warning("robot %s speaks on a displaced route %r (its identity was handed over)", serial, ident)
             self.routes[serial] = ident
-        if verdict == Verdict.STALE:
+        if verdict == _STALE_VERDICT:
             self.dropped[_STALE] += 1
             return None
         self.received += 1
         if topic != _FACTSHEET:
             self.telemetry.publish_payload(topic, serial, payload)
-        return Inbound(serial, topic, msg, verdict == Verdict.NEW_INCARNATION)
+        return Inbound(serial, topic, msg, verdict == _NEW_INCARNATION)
+
+    def _serial_bytes(self, serial: str) -> bytes:
+        b = self._serial_b.get(serial)
+        if b is None:
+            if len(self._serial_b) > 100_000:  # serials come from registered keys; bound it anyway
+                self._serial_b.clear()
+            b = self._serial_b[serial] = serial.encode()
+        return b
 
     def _drop(self, reason: Reason, detail: str) -> None:
         self.dropped[reason.value] += 1

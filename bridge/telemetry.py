@@ -14,6 +14,14 @@ the reply is one ``[key, sequence, payload]`` per stored key matching
 message published before the snapshot). The joiner then applies stream
 messages whose sequence is greater than that.
 
+The controller's stream socket is an XPUB: it reads the subscriptions, and
+while no subscriber is connected and no snapshot was asked for in the last
+:data:`LISTEN_GRACE_S` seconds it skips the sends (the sequence still counts
+and the latest values are still kept, so a joiner's snapshot is complete; a
+joiner always subscribes before it asks for the snapshot, and the snapshot
+request turns the sends back on before it is answered). With a plain PUB
+every message is sent.
+
 Besides VDA 5050 topics, the stream may carry ``floor/<run>`` and
 ``layout/<run>`` keys from a simulation's :class:`bridge.floor.FloorPublisher`;
 :class:`TelemetrySubscriber` decodes those with :mod:`bridge.floor`.
@@ -29,23 +37,43 @@ import zmq
 
 from bridge.codec import decode, encode
 
-__all__ = ["TelemetryPublisher", "TelemetrySubscriber", "SNAPSHOT_REQUEST", "SNAPSHOT_END"]
+__all__ = ["TelemetryPublisher", "TelemetrySubscriber", "SNAPSHOT_REQUEST", "SNAPSHOT_END", "LISTEN_GRACE_S"]
 
 SNAPSHOT_REQUEST = b"ICANHAZ?"
 SNAPSHOT_END = b"KTHXBAI"
 _SEQ = struct.Struct(">Q")
 _SNDMORE = int(zmq.SNDMORE)
+_NOBLOCK = int(zmq.NOBLOCK)
+#: Seconds the stream keeps being sent after a snapshot request even if no subscription has been
+#: seen yet (a joiner's subscription and its snapshot request travel on different connections).
+LISTEN_GRACE_S = 30.0
 
 
 class TelemetryPublisher:
-    """The controller's PUB and snapshot ROUTER (both bound by the caller's sockets)."""
+    """The controller's stream (PUB or XPUB) and snapshot ROUTER (both bound by the caller).
 
-    def __init__(self, pub: zmq.Socket, snapshot: zmq.Socket):
+    With an XPUB, call :meth:`serve_subscriptions` when it is readable;
+    :attr:`skipped` counts messages not sent because nobody listened.
+    """
+
+    def __init__(self, pub: zmq.Socket, snapshot: zmq.Socket, *, listen_grace_s: float = LISTEN_GRACE_S):
         self.pub = pub
         self.snapshot = snapshot
         self.sequence = 0
         self.latest: dict[bytes, tuple[int, bytes]] = {}
-        self._keys: dict[tuple[str, str], bytes] = {}
+        self._keys: dict[str, dict[str, bytes]] = {}  # topic -> serial -> key
+        self.tracks_subscribers = pub.type == zmq.XPUB
+        #: prefixes with at least one subscriber (XPUB only)
+        self.subscriptions: set[bytes] = set()
+        self.listen_grace_s = float(listen_grace_s)
+        self._grace_until = float("-inf")  # after a snapshot request: send even before a subscription shows
+        self.skipped = 0
+
+    @property
+    def listening(self) -> bool:
+        """True when the stream is sent (always with a plain PUB)."""
+        return (not self.tracks_subscribers or bool(self.subscriptions)
+                or time.monotonic() < self._grace_until)
 
     def publish(self, topic: str, serial: str, msg: dict[str, Any]) -> int:
         """Publish ``msg`` under ``<topic>/<serial>``; returns its sequence number."""
@@ -54,16 +82,42 @@ class TelemetryPublisher:
     def publish_payload(self, topic: str, serial: str, payload: bytes) -> int:
         """Publish an already msgpack-encoded message; returns its sequence number."""
         self.sequence += 1
-        key = self._keys.get((topic, serial))
+        keys = self._keys.get(topic)
+        if keys is None:
+            keys = self._keys[topic] = {}
+        key = keys.get(serial)
         if key is None:
-            key = self._keys[topic, serial] = f"{topic}/{serial}".encode()
+            key = keys[serial] = f"{topic}/{serial}".encode()
         seq = self.sequence
         self.latest[key] = (seq, payload)
-        send = self.pub.send  # three sends with int flags: send_multipart costs ~2x per message
-        send(key, _SNDMORE)
-        send(_SEQ.pack(seq), _SNDMORE)
-        send(payload)
+        if self.subscriptions or not self.tracks_subscribers or time.monotonic() < self._grace_until:
+            send = self.pub.send  # three sends with int flags: send_multipart costs ~2x per message
+            send(key, _SNDMORE)
+            send(_SEQ.pack(seq), _SNDMORE)
+            send(payload)
+        else:
+            self.skipped += 1
         return seq
+
+    def serve_subscriptions(self) -> int:
+        """Read the XPUB's pending (un)subscriptions without blocking; returns how many were read.
+
+        libzmq passes the first subscription to a prefix and the last
+        unsubscription from it (also when a subscriber disconnects).
+        """
+        if not self.tracks_subscribers:
+            return 0
+        n = 0
+        while True:
+            try:
+                frame = self.pub.recv(_NOBLOCK)
+            except zmq.Again:
+                return n
+            n += 1
+            if frame[:1] == b"\x01":
+                self.subscriptions.add(frame[1:])
+            elif frame[:1] == b"\x00":
+                self.subscriptions.discard(frame[1:])
 
     def serve_snapshot(self) -> int:
         """Answer every pending snapshot request without blocking; returns how many were answered."""
@@ -75,6 +129,9 @@ class TelemetryPublisher:
                 return served
             if len(frames) != 3 or frames[1] != SNAPSHOT_REQUEST:
                 continue  # malformed request: ignored
+            # a joiner subscribed before asking: send the stream from here on, even if its
+            # subscription has not reached the XPUB yet
+            self._grace_until = time.monotonic() + self.listen_grace_s
             ident, prefix = frames[0], frames[2]
             for key, (seq, payload) in sorted(self.latest.items()):
                 if key.startswith(prefix):

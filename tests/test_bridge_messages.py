@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from bridge import (
-    Agv, ConnectionState, Headers, ProtocolError, Reason, Topic, action, connection_message, decode, encode,
-    factsheet_message, instant_actions_message, node_id, order_message, parse_node_id, visualization_message,
+    Agv, ConnectionState, Headers, Message, ProtocolError, Reason, Topic, action, connection_message, decode,
+    decode_message, encode, factsheet_message, instant_actions_message, node_id, order_message, parse_node_id,
+    parse_timestamp, visualization_message,
 )
 
 SCHEMA_DIR = pathlib.Path(__file__).resolve().parents[1] / ".." / ".." / "shared" / "data" / "vda5050"
@@ -30,10 +31,29 @@ def roundtrip_valid(topic, msg):
     """Encode, decode, dump as JSON, validate; return the decoded message."""
     back = decode(topic.value.encode(), encode(msg))
     assert back == msg
+    typed = decode_message(topic.value, encode(msg))
+    _within(typed.to_dict(), msg)  # the checked fields, with their values
+    if topic is Topic.STATE:
+        assert typed.to_dict() == msg  # a state holds nothing robocore does not check
     as_json = json.loads(json.dumps(back))
     errors = sorted(VALIDATORS[topic].iter_errors(as_json), key=str)
     assert not errors, f"{topic.value}: {errors[0].message} at {list(errors[0].absolute_path)}"
     return back
+
+
+def _within(small, big, where="msg"):
+    """``small`` is ``big`` with some map keys left out, recursively."""
+    if isinstance(small, dict):
+        assert isinstance(big, dict), where
+        for k, v in small.items():
+            assert k in big, f"{where}.{k}"
+            _within(v, big[k], f"{where}.{k}")
+    elif isinstance(small, list):
+        assert isinstance(big, list) and len(small) == len(big), where
+        for i, (a, b) in enumerate(zip(small, big)):
+            _within(a, b, f"{where}[{i}]")
+    else:
+        assert small == big and type(small) is type(big), where
 
 
 @st.composite
@@ -195,15 +215,85 @@ def test_protocol_error_is_an_input_error():
     st.none(), st.booleans(), st.integers(-5, 5), st.floats(allow_nan=False), st.text(max_size=3),
     st.lists(st.integers(0, 3), max_size=2), st.dictionaries(st.text(max_size=2), st.integers(-5, 5), max_size=2)))
 def test_decode_accepts_or_names_the_field_never_crashes(field, value):
-    """The fast type check and the slow, descriptive one agree: a message passes, or a ProtocolError names why."""
+    """The fast type check and the slow, descriptive one agree: a message passes, or a ProtocolError names why;
+    the dict and the typed decoder give the same verdict and the same values."""
     msg = {**_state(), field: value}
     try:
         back = decode(b"state", encode(msg))
     except ProtocolError as err:
         assert err.reason in (Reason.WRONG_TYPE, Reason.MISSING_FIELD)
         assert field in str(err)
+        with pytest.raises(ProtocolError) as typed_err:
+            decode_message(b"state", encode(msg))
+        assert str(typed_err.value) == str(err)
     else:
         assert back == msg
+        assert decode_message(b"state", encode(msg)).to_dict() == msg
+
+
+@pytest.mark.parametrize("field,value,where", [
+    ("actionStates", [{"actionId": "a1", "actionStatus": "RUNNING", "actionType": 7}], "actionStates[0].actionType"),
+    ("actionStates", [{"actionId": "a1", "actionStatus": "FAILED", "resultDescription": None}],
+     "actionStates[0].resultDescription"),
+    ("errors", [{"errorType": "x", "errorLevel": "WARNING", "errorReferences": [{"referenceKey": "orderId"}]}],
+     "errors[0].errorReferences[0]"),
+    ("errors", [{"errorType": "x", "errorLevel": "WARNING", "errorDescription": 3}], "errors[0].errorDescription"),
+    ("agvPosition", {"x": 1.0, "y": True, "theta": 0.0, "mapId": "m", "positionInitialized": True}, "agvPosition.y"),
+])
+def test_optional_fields_robocore_reads_are_type_checked_when_present(field, value, where):
+    for dec in (decode, decode_message):
+        with pytest.raises(ProtocolError) as info:
+            dec(b"state", encode({**_state(), field: value}))
+        assert info.value.reason in (Reason.WRONG_TYPE, Reason.MISSING_FIELD) and where in str(info.value)
+
+
+def test_a_message_reads_like_a_read_only_mapping_outside_the_collector():
+    import gc
+
+    state = {**_state(), "actionStates": [{"actionId": "a1", "actionStatus": "RUNNING", "actionType": "pick"}],
+             "errors": [{"errorType": "e", "errorLevel": "FATAL",
+                         "errorReferences": [{"referenceKey": "orderId", "referenceValue": "o1"}]}],
+             "newBaseRequest": True}  # a field robocore does not check: not kept
+    del state["paused"]  # an optional field left out
+    m = decode_message("state", encode(state))
+    assert isinstance(m, Message) and not gc.is_tracked(m)
+    assert m["orderId"] == "" and m["batteryState"]["charging"] is False
+    assert m["actionStates"][0]["actionType"] == "pick" and m["actionStates"][0].get("resultDescription") is None
+    assert m["errors"][0]["errorReferences"][0]["referenceValue"] == "o1"
+    assert "paused" not in m and m.get("paused", "absent") == "absent" and "newBaseRequest" not in m
+    for key in ("paused", "newBaseRequest", "to_dict", "__class__"):
+        with pytest.raises(KeyError):
+            m[key]
+    assert set(m) == set(state) - {"newBaseRequest"} and len(m) == len(state) - 1
+    assert m.to_dict() == {k: v for k, v in state.items() if k != "newBaseRequest"}
+    with pytest.raises(TypeError):
+        m["x"] = 1  # read-only: no item assignment
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.datetimes(min_value=__import__("datetime").datetime(1971, 1, 1),
+                    max_value=__import__("datetime").datetime(2200, 1, 1)))
+def test_timestamp_fast_path_matches_the_iso_parser(when):
+    import datetime as dt
+
+    ts = when.replace(microsecond=when.microsecond // 1000 * 1000).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    want = dt.datetime.fromisoformat(ts).timestamp()
+    assert parse_timestamp(ts) == pytest.approx(want, abs=1e-6)
+
+
+@pytest.mark.parametrize("ts", ["2026-11-27T08:04:57.2a2Z", "2026-11-27T08:04:57.2\u00b22Z", "2026-11-27T08:04:57.242",
+                                "2026-13-27T08:04:57.242Z", "yesterday"])
+def test_timestamp_parser_refuses_what_iso_refuses(ts):
+    with pytest.raises(ValueError):
+        parse_timestamp(ts)
+
+
+def test_timestamp_forms_off_the_fast_path_still_parse():
+    assert parse_timestamp("2026-11-27T08:04:57.242+01:00") == pytest.approx(parse_timestamp("2026-11-27T07:04:57.242Z"))
+    assert parse_timestamp("2026-11-27T08:04:57Z") + 0.5 == pytest.approx(parse_timestamp("2026-11-27T08:04:57.500Z"))
+    for s in range(200):  # more distinct seconds than the cache holds
+        assert parse_timestamp(f"2026-11-27T08:{s // 60:02d}:{s % 60:02d}.001Z") == pytest.approx(
+            1795737600.001 + 8 * 3600 + s, abs=1e-6)
 
 
 def _with_repeated_key(msg, key, first):
@@ -216,10 +306,12 @@ def _with_repeated_key(msg, key, first):
 def test_repeated_keys_are_judged_by_their_last_value_never_crash():
     state = _state()
     assert decode(b"state", _with_repeated_key(state, "driving", 1)) == state  # last value valid: accepted
+    assert decode_message(b"state", _with_repeated_key(state, "driving", 1)).to_dict() == state
     bad = {**state, "driving": 1}
-    with pytest.raises(ProtocolError) as info:
-        decode(b"state", _with_repeated_key(bad, "driving", False))  # last value invalid: refused
-    assert info.value.reason is Reason.WRONG_TYPE and "driving" in str(info.value)
+    for dec in (decode, decode_message):
+        with pytest.raises(ProtocolError) as info:
+            dec(b"state", _with_repeated_key(bad, "driving", False))  # last value invalid: refused
+        assert info.value.reason is Reason.WRONG_TYPE and "driving" in str(info.value)
 
 
 @settings(max_examples=100, deadline=None)

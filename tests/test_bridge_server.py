@@ -11,7 +11,7 @@ from bridge import Agv, ConnectionState, Headers, OrderChannel, Topic, connectio
 from bridge.client import RobotClient
 from bridge.keys import KeyStore
 from bridge.server import BridgeServer
-from bridge.telemetry import TelemetrySubscriber
+from bridge.telemetry import SNAPSHOT_END, SNAPSHOT_REQUEST, TelemetrySubscriber
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -243,6 +243,64 @@ def test_silence_means_offline_and_restart_is_a_new_incarnation(keys, ctx):
 
 def _pair(kp):
     return kp.public, kp.secret
+
+
+def test_stream_is_sent_only_while_someone_listens(keys, ctx):
+    """No subscriber: the XPUB skips the sends but the sequence and the snapshot values stay complete."""
+    with BridgeServer(keys=keys) as server:
+        tel = server.telemetry
+        tel.listen_grace_s = 0.3
+        c = client(ctx, server, keys, "R1")
+        agv = Agv("R1", cell=(0, 0), map_id="m")
+        hello(c, agv)
+        wait_for(server, lambda g: any(i.topic == "state" for i in g))
+        assert (tel.skipped, tel.sequence, sorted(tel.latest)) == (2, 2, [b"connection/R1", b"state/R1"])
+
+        def send_state():
+            c.send(Topic.STATE, agv.state())
+            wait_for(server, lambda g: any(i.topic == "state" for i in g))
+
+        # a plain SUB (no snapshot): once its subscription reaches the XPUB, the stream flows to it
+        sub = ctx.socket(zmq.SUB)
+        sub.curve_serverkey, (sub.curve_publickey, sub.curve_secretkey) = keys.controller().public, _pair(keys.robot("R2"))
+        sub.setsockopt(zmq.SUBSCRIBE, b"state/")
+        sub.connect(server.pub_endpoint)
+        end = time.monotonic() + 5
+        while not tel.subscriptions and time.monotonic() < end:
+            server.poll(20)
+        assert tel.subscriptions == {b"state/"}
+        send_state()
+        assert sub.poll(3000)
+        key, seq, payload = sub.recv_multipart()
+        assert key == b"state/R1" and int.from_bytes(seq, "big") == 3 and tel.skipped == 2
+        # it leaves: its unsubscription comes back, and the sends stop
+        sub.close(0)
+        end = time.monotonic() + 5
+        while tel.subscriptions and time.monotonic() < end:
+            server.poll(20)
+        assert tel.subscriptions == set()
+        send_state()
+        assert tel.skipped == 3 and tel.sequence == 4
+        # a snapshot request turns the sends on at once (a joiner's subscription may still be on its way)
+        snap = ctx.socket(zmq.DEALER)
+        snap.curve_serverkey, (snap.curve_publickey, snap.curve_secretkey) = keys.controller().public, _pair(keys.robot("R2"))
+        snap.connect(server.snapshot_endpoint)
+        snap.send_multipart([SNAPSHOT_REQUEST, b"state/"])
+        end = time.monotonic() + 5
+        reply = []
+        while (not reply or reply[-1][0] != SNAPSHOT_END) and time.monotonic() < end:
+            server.poll(20)
+            while snap.poll(10):
+                reply.append(snap.recv_multipart())
+        assert reply[0][0] == b"state/R1" and int.from_bytes(reply[0][1], "big") == 4  # the skipped one, kept
+        assert tel.listening
+        send_state()
+        assert tel.skipped == 3  # sent
+        time.sleep(0.35)  # grace over, still no subscriber
+        send_state()
+        assert tel.skipped == 4 and not tel.listening
+        snap.close(0)
+        c.close()
 
 
 def test_insecure_mode_checks_identity_against_serial(ctx):
