@@ -7,7 +7,7 @@ import msgpack
 import pytest
 import zmq
 
-from bridge import Agv, ConnectionState, Headers, OrderChannel, Topic, connection_message
+from bridge import Agv, ConnectionState, OrderChannel, Topic, connection_message
 from bridge.client import RobotClient
 from bridge.keys import KeyStore
 from bridge.server import BridgeServer
