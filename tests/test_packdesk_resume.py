@@ -1,0 +1,315 @@
+"""The pack desk after a controller restart (``fleet.packdesk``, ``fleet.resume``).
+
+A desk is "crashed" by dropping it (and closing its ledger) at a chosen point;
+a fresh desk on the same ledger file must then continue the tracking serials,
+ship orders left ``packed``, and play the carrier events of parcels shipped
+before the crash, ending exactly where an uninterrupted desk ends. Every
+ledger test ends by checking the ledger invariants.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from fleet.packdesk import PackDesk
+from fleet.tours import ToteItem
+from robocore import Address, InputError, Ledger, Order, OrderLine, Sku, Warehouse
+from robocore.shipping import DEFAULT_SERVICES, choose_service, service_choice
+from robocore.tracking import tracking_number, tracking_serial, valid_tracking_number
+
+T0 = datetime(2026, 3, 2, 8, 0)  # a Monday
+SEED = 11
+#: rates high enough that a handful of parcels runs late, and some end in an exception
+RATES = {"exception_rate": 0.25, "late_rate": 0.5}
+SKUS = [Sku("SMALL", "small", "misc", (100, 80, 60), 0.4, 5.0),
+        Sku("MID", "mid", "misc", (280, 200, 140), 3.0, 9.0),
+        Sku("BIG", "big", "misc", (700, 500, 450), 14.0, 30.0)]
+#: (order id, lines, postcode); O3 and O5 need several parcels (big units ship in cartons of one)
+ORDERS = [("O1", [("SMALL", 2)], "10115"), ("O2", [("MID", 1), ("SMALL", 1)], "80331"),
+          ("O3", [("BIG", 3)], "20095"), ("O4", [("MID", 2), ("SMALL", 3)], "50667"),
+          ("O5", [("BIG", 2), ("MID", 1)], "01067"), ("O6", [("SMALL", 1)], "70173")]
+
+
+def created(k: int) -> datetime:
+    return T0 + timedelta(minutes=10 * k)
+
+
+def shipped(k: int) -> datetime:
+    return T0 + timedelta(hours=1, minutes=10 * k)
+
+
+def new_ledger(path) -> Ledger:
+    """A ledger with every order of ORDERS confirmed, picked and marked picked."""
+    led = Ledger(path)
+    led.add_warehouse(Warehouse("WH", region="region-1", handling_days=0, cost=1.0), at=T0)
+    led.add_skus(SKUS, at=T0)
+    for k, s in enumerate(SKUS):
+        led.receive("WH", f"A-{k}", s.id, 50, at=T0)
+    for k, (oid, lines, pc) in enumerate(ORDERS):
+        order = Order(oid, "cust", Address(name="C", street="S 1", city=f"City{pc}", postcode=pc, country="DE"),
+                      tuple(OrderLine(s, q) for s, q in lines))
+        rec = led.submit(order, confirm=True, at=created(k))
+        led.release(oid, at=created(k))
+        for r in rec.reservations:
+            led.pick_reservation(r.id, at=created(k))
+        led.mark_picked(oid, at=created(k))
+    return led
+
+
+def items(led: Ledger, oid: str) -> list[ToteItem]:
+    rec = led.order(oid)
+    return [ToteItem(task=r.id, order_id=oid, line_no=r.line_no, sku=r.sku, qty=r.picked)
+            for r in rec.reservations if r.picked]
+
+
+def desk_for(led: Ledger) -> PackDesk:
+    desk = PackDesk(led, seed=SEED, **RATES)
+    for k, (oid, _, _) in enumerate(ORDERS):  # the controller promises each order at intake
+        desk.promise(led.order(oid), created(k))
+    return desk
+
+
+def play(desk: PackDesk, until: datetime) -> None:
+    """Step floor time hour by hour (as the controller would, coarser) up to ``until``."""
+    t = T0
+    while t < until:
+        t += timedelta(hours=1)
+        desk.carrier_events(t)
+
+
+def outcome(led: Ledger) -> dict:
+    """Everything a restart must not change: states, parcels, the outbox and the order events."""
+    return {
+        "orders": {o.id: (o.state, led.order(o.id).parcels) for o in led.orders()},
+        "outbox": sorted((m.order_id, m.kind, m.key, str(m.payload), m.at) for m in led.outbox()),
+        "events": sorted((e.order_id, e.at, str(e.from_state), e.to_state, e.reason) for e in led.events()),
+    }
+
+
+def uninterrupted(path) -> dict:
+    led = new_ledger(path)
+    desk = desk_for(led)
+    for k, (oid, _, _) in enumerate(ORDERS):
+        desk.pack_and_ship(oid, items(led, oid), shipped(k))
+        desk.carrier_events(shipped(k))
+    play(desk, T0 + timedelta(days=21))
+    led.check_invariants()
+    out = outcome(led)
+    led.close()
+    return out
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    return uninterrupted(tmp_path_factory.mktemp("ref") / "ledger.sqlite")
+
+
+def assert_no_repeats(led: Ledger) -> None:
+    tns = led.tracking_numbers()
+    assert tns and len(tns) == len(set(tns)) and all(valid_tracking_number(t) for t in tns)
+    outbox = led.outbox()
+    assert len({(m.order_id, m.kind, m.key) for m in outbox}) == len(outbox)
+
+
+def test_reference_run_exercises_delivery_exception_delay_and_multi_parcel_orders(reference):
+    states = {oid: s for oid, (s, _) in reference["orders"].items()}
+    assert set(states.values()) <= {"delivered", "exception"} and "delivered" in states.values()
+    assert "exception" in states.values()  # a 25 % exception rate over 11 parcels (seed 11)
+    assert max(len(p) for _, p in reference["orders"].values()) >= 3
+    assert any(kind == "delayed" for _, kind, *_ in reference["outbox"])
+    serials = sorted(tracking_serial(p["tracking"]) for _, ps in reference["orders"].values() for p in ps)
+    assert serials == list(range(1, len(serials) + 1))  # one counter over all carriers
+
+
+def test_two_desks_in_sequence_never_repeat_a_tracking_number(tmp_path):
+    path = tmp_path / "ledger.sqlite"
+    led = new_ledger(path)
+    first = desk_for(led)
+    for k, (oid, _, _) in enumerate(ORDERS[:3]):
+        first.pack_and_ship(oid, items(led, oid), shipped(k))
+    before = set(led.tracking_numbers())
+    top = max(tracking_serial(t) for t in before)
+    del first
+    led.close()
+    led = Ledger.open_existing(path)
+    second = desk_for(led)  # reads the highest serial in use when it is built
+    for k, (oid, _, _) in list(enumerate(ORDERS))[3:]:
+        second.pack_and_ship(oid, items(led, oid), shipped(k))
+    after = set(led.tracking_numbers()) - before
+    assert after and not after & before
+    assert min(tracking_serial(t) for t in after) == top + 1
+    assert_no_repeats(led)
+    led.check_invariants()
+    led.close()
+
+
+def test_foreign_tracking_numbers_do_not_disturb_the_serial(tmp_path):
+    led = new_ledger(tmp_path / "ledger.sqlite")
+    led.mark_packed("O1", [{"id": "O1-P1", "weight_kg": 0.8}], at=shipped(0))
+    mine = tracking_number("GL", 41)
+    led.mark_shipped("O1", [{"id": "O1-P1", "carrier": "GreenLine Freight", "service": "GL-ECO", "tracking": mine}],
+                     at=shipped(0))
+    led.mark_packed("O2", [{"id": "O2-P1", "weight_kg": 0.8}], at=shipped(1))
+    led.mark_shipped("O2", [{"id": "O2-P1", "carrier": "other", "service": "x", "tracking": "ZZ999999999"}],
+                     at=shipped(1))
+    desk = desk_for(led)
+    desk.pack_and_ship("O6", items(led, "O6"), shipped(5))
+    (p,) = led.order("O6").parcels
+    assert tracking_serial(p["tracking"]) == 42
+    assert led.tracking_numbers() == sorted([mine, "ZZ999999999", p["tracking"]])
+    led.check_invariants()
+    led.close()
+
+
+@pytest.mark.parametrize("crash_after, played_hours", [(2, 30), (5, 54)])
+def test_crash_between_pack_and_ship_then_resume_ends_as_without_the_crash(tmp_path, monkeypatch, reference,
+                                                                           crash_after, played_hours):
+    """Orders 0..crash_after-1 ship and their carrier events up to
+    ``played_hours`` are played (at 54 h: one order delivered, one in
+    exception, two multi-parcel orders part delivered); the desk dies in order ``crash_after``'s ``mark_shipped``; a fresh
+    desk on the same file takes the shipped parcels' tracking back, ships the
+    packed order at the same floor time, and everything ends as in the
+    uninterrupted run: the same states, parcels, tracking numbers, outbox
+    and order events."""
+    path = tmp_path / "ledger.sqlite"
+    led = new_ledger(path)
+    desk = desk_for(led)
+    for k, (oid, _, _) in enumerate(ORDERS[:crash_after]):
+        desk.pack_and_ship(oid, items(led, oid), shipped(k))
+    desk.carrier_events(T0 + timedelta(hours=played_hours))
+    played = {o.id: o.state for o in led.orders()}
+    assert "shipped" in played.values()
+    crash_oid = ORDERS[crash_after][0]
+
+    def dies(*args, **kwargs):
+        raise RuntimeError("killed")
+
+    monkeypatch.setattr(led, "mark_shipped", dies)
+    with pytest.raises(RuntimeError, match="killed"):
+        desk.pack_and_ship(crash_oid, items(led, crash_oid), shipped(crash_after))
+    monkeypatch.undo()
+    assert led.order(crash_oid).state == "packed" and all(p["tracking"] is None for p in led.order(crash_oid).parcels)
+    del desk
+    led.close()
+
+    led = Ledger.open_existing(path)
+    desk = PackDesk(led, seed=SEED, **RATES)
+    counts = desk.resume()
+    shipped_before = [oid for oid, s in played.items() if s == "shipped"]
+    assert counts["orders"] == len(shipped_before) and counts["untracked"] == 0
+    assert counts["parcels"] == sum(len(led.order(o).parcels) for o in shipped_before)
+    assert desk.resume() == {"orders": 0, "parcels": 0, "untracked": 0}  # parcels already followed are skipped
+    for k, (oid, _, _) in enumerate(ORDERS):
+        if k >= crash_after:
+            desk.promise(led.order(oid), created(k))
+    result = desk.ship(crash_oid, shipped(crash_after))
+    assert result["state"] == "shipped"
+    assert all(valid_tracking_number(p["tracking"]) for p in led.order(crash_oid).parcels)
+    for k, (oid, _, _) in list(enumerate(ORDERS))[crash_after + 1:]:
+        desk.pack_and_ship(oid, items(led, oid), shipped(k))
+    play(desk, T0 + timedelta(days=21))
+    assert_no_repeats(led)
+    led.check_invariants()
+    assert outcome(led) == reference
+    led.close()
+
+
+def test_delivered_only_when_every_parcel_is(tmp_path):
+    """A multi-parcel order whose first parcels were delivered before the
+    crash is delivered by the resumed desk when its last parcel is, not before."""
+    path = tmp_path / "ledger.sqlite"
+    led = new_ledger(path)
+    desk = PackDesk(led, seed=SEED, exception_rate=0.0, late_rate=0.0)
+    desk.promise(led.order("O3"), created(2))
+    desk.pack_and_ship("O3", items(led, "O3"), shipped(2))
+    tns = [p["tracking"] for p in led.order("O3").parcels]
+    assert len(tns) == 3
+    delivered = sorted(ev.time for tn, q in _events(desk, tns) for ev in q if ev.kind == "delivered")
+    if delivered[0] == delivered[-1]:
+        pytest.skip("all parcels delivered at the same minute")
+    desk.carrier_events(delivered[0])  # the first parcel delivered, the order not yet
+    assert led.order("O3").state == "shipped"
+    del desk
+    led.close()
+    led = Ledger.open_existing(path)
+    desk = PackDesk(led, seed=SEED, exception_rate=0.0, late_rate=0.0)
+    assert desk.resume() == {"orders": 1, "parcels": 3, "untracked": 0}
+    desk.carrier_events(delivered[-1] - timedelta(minutes=1))
+    assert led.order("O3").state == "shipped"
+    desk.carrier_events(delivered[-1])
+    assert led.order("O3").state == "delivered"
+    (ev,) = [e for e in led.events("O3") if e.to_state == "delivered"]
+    assert ev.at.replace(tzinfo=None) == delivered[-1]
+    assert len(led.outbox(order_id="O3", kind="delivered")) == 1
+    led.check_invariants()
+    led.close()
+
+
+def _events(desk: PackDesk, tns):
+    """The carrier events of parcels ``tns`` as the desk's simulator gives them."""
+    out = []
+    for tn in tns:
+        out.append((tn, [e for *_, t, e in desk._queue if t == tn]))
+    return out
+
+
+def test_resume_tracks_the_recorded_service_even_if_the_choice_would_now_differ(tmp_path):
+    """A parcel recorded with a dearer service than ``choose_service`` picks is
+    followed with that service's pickup and delivery date, never switched."""
+    led = new_ledger(tmp_path / "ledger.sqlite")
+    desk = desk_for(led)
+    promised = desk.promised["O1"]
+    cheapest = choose_service(0.8, from_region="1", to_region="1", ship_time=shipped(0), promised_date=promised)
+    express = next(s for s in DEFAULT_SERVICES if s.code == "AC-EXP")
+    assert cheapest.service.code != "AC-EXP"
+    led.mark_packed("O1", [{"id": "O1-P1", "weight_kg": 0.8}], at=shipped(0))
+    tn = tracking_number(express.carrier, 7)
+    led.mark_shipped("O1", [{"id": "O1-P1", "carrier": express.carrier.name, "service": "AC-EXP", "tracking": tn}],
+                     at=shipped(0))
+    led.mark_packed("O2", [{"id": "O2-P1", "weight_kg": 0.8}], at=shipped(1))  # an unknown service: not followed
+    led.mark_shipped("O2", [{"id": "O2-P1", "carrier": "Atlas Courier", "service": "AC-SAMEDAY",
+                             "tracking": tracking_number("AC", 8)}], at=shipped(1))
+    fresh = PackDesk(led, seed=SEED, exception_rate=0.0, late_rate=0.0)
+    assert fresh.resume() == {"orders": 1, "parcels": 1, "untracked": 1}
+    choice = service_choice(express, 0.8, from_region="1", to_region="1", ship_time=shipped(0),
+                            promised_date=promised)
+    want = fresh.sim.events(tn, choice, to_city="City10115")
+    got = sorted((t, e) for t, _, _, _, e in fresh._queue)
+    assert [e for _, e in got] == want and want[0].location.startswith("Atlas Courier")
+    fresh.carrier_events(want[-1].time)
+    assert led.order("O1").state == "delivered" and led.order("O2").state == "shipped"
+    led.check_invariants()
+    led.close()
+
+
+def test_service_choice_is_the_option_choose_service_weighs():
+    for w in (0.3, 4.0, 29.0):
+        for ship in (T0, T0 + timedelta(hours=9), T0 + timedelta(days=4, hours=15)):
+            promised = (ship + timedelta(days=3)).date()
+            best = choose_service(w, from_region="1", to_region="7", ship_time=ship, promised_date=promised)
+            again = service_choice(best.service, w, from_region="1", to_region="7", ship_time=ship,
+                                   promised_date=promised)
+            assert again == best
+    heavy = next(s for s in DEFAULT_SERVICES if s.code == "AC-EXP")
+    with pytest.raises(InputError, match="AC-EXP"):
+        service_choice(heavy, 31.0, from_region="1", to_region="1", ship_time=T0, promised_date=T0.date())
+
+
+def test_tracking_serial_inverts_tracking_number():
+    for prefix, serial in (("RP", 1), ("AC", 123456789), ("GL", 999_999_999)):
+        assert tracking_serial(tracking_number(prefix, serial)) == serial
+    for bad in ("RP0012345664", "RP12", "", "rp0012345674"):
+        with pytest.raises(InputError, match="tracking number"):
+            tracking_serial(bad)
+
+
+def test_ship_refuses_an_order_that_is_not_packed(tmp_path):
+    led = new_ledger(tmp_path / "ledger.sqlite")
+    desk = desk_for(led)
+    with pytest.raises(InputError, match="O1.*not packed"):
+        desk.ship("O1", shipped(0))
+    assert led.order("O1").state == "picked" and led.tracking_numbers() == []
+    led.check_invariants()
+    led.close()
