@@ -13,7 +13,9 @@ station.
    tracking number (carrier prefix + serial + Luhn digit) and a label, as
    ZPL text (every parcel) and as PNG (the first ``png_labels`` parcels of a
    run; rendering PNGs is the slow part), under ``labels/``.
-4. **Ledger.** ``mark_packed`` then ``mark_shipped``: the parcels are handed
+4. **Ledger.** :meth:`PackDesk.pack` records the parcels (carton, dims,
+   weight, SKUs) with ``mark_packed``; :meth:`PackDesk.ship` reads them back
+   from the ledger, does step 3 and ``mark_shipped``: the parcels are handed
    to the carrier at the dock at once (the ledger's ``shipped`` means "left
    our hands"); the carrier's own pickup time and transit decide the
    delivery date. The order is on time when every parcel's expected delivery
@@ -25,6 +27,11 @@ station.
    that moves the expected date past the promise, or an exception, writes a
    ``delayed`` notification to the ledger's outbox (keyed, so never twice);
    the ledger itself writes ``confirmed``, ``shipped`` and ``delivered``.
+6. **Restart.** A desk built on a ledger that already holds parcels
+   continues the tracking serials after the highest one in use; after a
+   controller restart (``fleet.resume``) :meth:`PackDesk.ship` ships the
+   orders left ``packed`` and :meth:`PackDesk.resume` rebuilds the carrier
+   events of the parcels shipped before it.
 """
 
 from __future__ import annotations

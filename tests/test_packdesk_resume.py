@@ -168,8 +168,8 @@ def test_crash_between_pack_and_ship_then_resume_ends_as_without_the_crash(tmp_p
                                                                            crash_after, played_hours):
     """Orders 0..crash_after-1 ship and their carrier events up to
     ``played_hours`` are played (at 54 h: one order delivered, one in
-    exception, two multi-parcel orders part delivered); the desk dies in order ``crash_after``'s ``mark_shipped``; a fresh
-    desk on the same file takes the shipped parcels' tracking back, ships the
+    exception, two multi-parcel orders part delivered); the desk dies in
+    order ``crash_after``'s ``mark_shipped``; a fresh desk on the same file takes the shipped parcels' tracking back, ships the
     packed order at the same floor time, and everything ends as in the
     uninterrupted run: the same states, parcels, tracking numbers, outbox
     and order events."""
@@ -216,19 +216,32 @@ def test_crash_between_pack_and_ship_then_resume_ends_as_without_the_crash(tmp_p
     led.close()
 
 
+def delivery_times(led: Ledger, oid: str, ship_time: datetime, promised) -> list[datetime]:
+    """When each parcel of ``oid`` is delivered, by a simulator without
+    exceptions or delays, for the parcel's recorded service."""
+    from robocore.carrier_events import CarrierSimulator
+
+    sim = CarrierSimulator(SEED, exception_rate=0.0, late_rate=0.0)
+    services = {s.code: s for s in DEFAULT_SERVICES}
+    rec = led.order(oid)
+    out = []
+    for p in rec.parcels:
+        choice = service_choice(services[p["service"]], p["weight_kg"], from_region="1",
+                                to_region=rec.ship_to.postcode[0], ship_time=ship_time, promised_date=promised)
+        out.append(sim.events(p["tracking"], choice, to_city=rec.ship_to.city)[-1].time)
+    return sorted(out)
+
+
 def test_delivered_only_when_every_parcel_is(tmp_path):
-    """A multi-parcel order whose first parcels were delivered before the
+    """A multi-parcel order whose first parcel was delivered before the
     crash is delivered by the resumed desk when its last parcel is, not before."""
     path = tmp_path / "ledger.sqlite"
     led = new_ledger(path)
     desk = PackDesk(led, seed=SEED, exception_rate=0.0, late_rate=0.0)
-    desk.promise(led.order("O3"), created(2))
+    promised = desk.promise(led.order("O3"), created(2))
     desk.pack_and_ship("O3", items(led, "O3"), shipped(2))
-    tns = [p["tracking"] for p in led.order("O3").parcels]
-    assert len(tns) == 3
-    delivered = sorted(ev.time for tn, q in _events(desk, tns) for ev in q if ev.kind == "delivered")
-    if delivered[0] == delivered[-1]:
-        pytest.skip("all parcels delivered at the same minute")
+    delivered = delivery_times(led, "O3", shipped(2), promised)
+    assert len(delivered) == 3 and delivered[0] < delivered[-1]
     desk.carrier_events(delivered[0])  # the first parcel delivered, the order not yet
     assert led.order("O3").state == "shipped"
     del desk
@@ -247,39 +260,32 @@ def test_delivered_only_when_every_parcel_is(tmp_path):
     led.close()
 
 
-def _events(desk: PackDesk, tns):
-    """The carrier events of parcels ``tns`` as the desk's simulator gives them."""
-    out = []
-    for tn in tns:
-        out.append((tn, [e for *_, t, e in desk._queue if t == tn]))
-    return out
-
-
 def test_resume_tracks_the_recorded_service_even_if_the_choice_would_now_differ(tmp_path):
-    """A parcel recorded with a dearer service than ``choose_service`` picks is
-    followed with that service's pickup and delivery date, never switched."""
+    """A parcel recorded with a dearer, faster service than ``choose_service``
+    picks is followed with that service's pickup and delivery date, never
+    switched; a parcel of an unknown service is left untracked."""
     led = new_ledger(tmp_path / "ledger.sqlite")
     desk = desk_for(led)
-    promised = desk.promised["O1"]
-    cheapest = choose_service(0.8, from_region="1", to_region="1", ship_time=shipped(0), promised_date=promised)
-    express = next(s for s in DEFAULT_SERVICES if s.code == "AC-EXP")
+    promised = desk.promised["O2"]  # to postcode 8xxxx: zone 4, where AC-EXP is a day faster
+    cheapest = choose_service(0.8, from_region="1", to_region="8", ship_time=shipped(1), promised_date=promised)
     assert cheapest.service.code != "AC-EXP"
+    led.mark_packed("O2", [{"id": "O2-P1", "weight_kg": 0.8}], at=shipped(1))
+    led.mark_shipped("O2", [{"id": "O2-P1", "carrier": "Atlas Courier", "service": "AC-EXP",
+                             "tracking": tracking_number("AC", 7)}], at=shipped(1))
     led.mark_packed("O1", [{"id": "O1-P1", "weight_kg": 0.8}], at=shipped(0))
-    tn = tracking_number(express.carrier, 7)
-    led.mark_shipped("O1", [{"id": "O1-P1", "carrier": express.carrier.name, "service": "AC-EXP", "tracking": tn}],
-                     at=shipped(0))
-    led.mark_packed("O2", [{"id": "O2-P1", "weight_kg": 0.8}], at=shipped(1))  # an unknown service: not followed
-    led.mark_shipped("O2", [{"id": "O2-P1", "carrier": "Atlas Courier", "service": "AC-SAMEDAY",
-                             "tracking": tracking_number("AC", 8)}], at=shipped(1))
+    led.mark_shipped("O1", [{"id": "O1-P1", "carrier": "Atlas Courier", "service": "AC-SAMEDAY",
+                             "tracking": tracking_number("AC", 8)}], at=shipped(0))
     fresh = PackDesk(led, seed=SEED, exception_rate=0.0, late_rate=0.0)
     assert fresh.resume() == {"orders": 1, "parcels": 1, "untracked": 1}
-    choice = service_choice(express, 0.8, from_region="1", to_region="1", ship_time=shipped(0),
-                            promised_date=promised)
-    want = fresh.sim.events(tn, choice, to_city="City10115")
-    got = sorted((t, e) for t, _, _, _, e in fresh._queue)
-    assert [e for _, e in got] == want and want[0].location.startswith("Atlas Courier")
-    fresh.carrier_events(want[-1].time)
-    assert led.order("O1").state == "delivered" and led.order("O2").state == "shipped"
+    (when,) = delivery_times(led, "O2", shipped(1), promised)
+    assert when.date() < fresh.sim.events(tracking_number("AC", 7), cheapest)[-1].time.date()
+    fresh.carrier_events(when - timedelta(minutes=1))
+    assert led.order("O2").state == "shipped"
+    fresh.carrier_events(when)
+    assert led.order("O2").state == "delivered"
+    assert [e.at.replace(tzinfo=None) for e in led.events("O2") if e.to_state == "delivered"] == [when]
+    fresh.carrier_events(T0 + timedelta(days=21))
+    assert led.order("O1").state == "shipped"
     led.check_invariants()
     led.close()
 
@@ -313,3 +319,55 @@ def test_ship_refuses_an_order_that_is_not_packed(tmp_path):
     assert led.order("O1").state == "picked" and led.tracking_numbers() == []
     led.check_invariants()
     led.close()
+
+
+def test_controller_dies_between_pack_and_ship_and_the_resumed_shift_ships_and_tracks_everything(tmp_path,
+                                                                                               monkeypatch):
+    """A shift with the real pack desk dies inside the fourth ``mark_shipped``
+    (the order is left ``packed``); ``run_shift(resume=True)`` on the same
+    ledger ships it at the restart with new, unrepeated tracking numbers, and
+    the resumed desk follows every parcel shipped before the crash: played
+    far enough, every shipped order ends delivered or in exception, with no
+    notification twice."""
+    from fleet.shift import ShiftSpec, run_shift
+    from tests.fleet_helpers import FirstOrderAssigner, tiny_layout
+
+    spec = ShiftSpec(layout="tiny", robots=4, humans=1, hours=0.5, orders=8, seed=3, skus=40, fault_rate=0.0,
+                     cancel_fraction=0.0)
+    db = str(tmp_path / "ledger.sqlite")
+    real = Ledger.mark_shipped
+    calls = []
+
+    def dies_on_the_fourth(self, order_id, parcels, *, at=None):
+        calls.append(order_id)
+        if len(calls) == 4:
+            raise RuntimeError("controller killed")
+        return real(self, order_id, parcels, at=at)
+
+    monkeypatch.setattr(Ledger, "mark_shipped", dies_on_the_fourth)
+    with pytest.raises(RuntimeError, match="controller killed"):
+        run_shift(spec, layout=tiny_layout(), assigner=FirstOrderAssigner(), db=db)
+    monkeypatch.undo()
+    with Ledger.open_existing(db) as led:
+        dead = calls[3]
+        assert led.order(dead).state == "packed"
+        before = {o.id: led.order(o.id).parcels for o in led.orders("shipped")}
+        assert len(before) == 3
+    res = run_shift(spec, layout=tiny_layout(), assigner=FirstOrderAssigner(), db=db, resume=True)
+    try:
+        led, desk = res.controller.ledger, res.controller.desk
+        rec = led.order(dead)
+        assert rec.state in ("shipped", "delivered", "exception") and res.controller.shipped_at[dead] >= 0
+        assert rec.parcels and all(valid_tracking_number(p["tracking"]) for p in rec.parcels)
+        for oid, parcels in before.items():  # what was shipped stays as it was
+            assert led.order(oid).parcels == parcels
+        assert_no_repeats(led)
+        assert res.report["orders_open"] == 0
+        desk.carrier_events(res.controller.start + timedelta(days=21))
+        ends = {o.id: o.state for o in led.orders()}
+        assert all(ends[oid] in ("delivered", "exception") for oid in before)
+        assert set(ends.values()) <= {"delivered", "exception", "backordered", "rejected", "cancelled"}
+        assert_no_repeats(led)
+        led.check_invariants()
+    finally:
+        res.close()
