@@ -266,7 +266,8 @@ class PackDesk:
         Not rebuilt (the order stays ``shipped``; counted as ``untracked``):
         parcels whose service code is not a known service of their recorded
         carrier, or that have no recorded weight; and orders put back to
-        ``shipped`` from an exception (their carrier story ended there).
+        ``shipped`` after a carrier exception (their carrier story ended there,
+        as it did in the dead desk's queue).
 
         Returns counts: ``orders`` and ``parcels`` whose tracking resumed,
         ``untracked`` parcels.
@@ -280,11 +281,12 @@ class PackDesk:
             parcels = [p for p in sorted(rec.parcels, key=_parcel_no) if p.get("tracking") not in self._meta]
             if not parcels:
                 continue
-            moves = [e for e in self.ledger.events(rec.id) if e.to_state == "shipped"]
-            if not moves or moves[-1].from_state != "packed":
+            events = self.ledger.events(rec.id)
+            ships = [k for k, e in enumerate(events) if e.from_state == "packed" and e.to_state == "shipped"]
+            if not ships or any(e.from_state == "shipped" and e.to_state == "exception" for e in events[ships[-1]:]):
                 counts["untracked"] += len(parcels)
                 continue
-            ship_time = _naive_utc(moves[-1].at)
+            ship_time = _naive_utc(events[ships[-1]].at)
             promised = self.promised.get(rec.id) or self.promise(rec, _naive_utc(rec.created_at))
             rebuilt = []
             for p in parcels:

@@ -290,6 +290,26 @@ def test_resume_tracks_the_recorded_service_even_if_the_choice_would_now_differ(
     led.close()
 
 
+def test_an_order_put_back_to_shipped_after_a_carrier_exception_is_not_replayed(tmp_path):
+    """Its carrier story ended in the exception (the dead desk had nothing
+    more queued for it): replaying it would raise the exception again."""
+    path = tmp_path / "ledger.sqlite"
+    led = new_ledger(path)
+    desk = desk_for(led)
+    desk.pack_and_ship("O1", items(led, "O1"), shipped(0))
+    desk.pack_and_ship("O2", items(led, "O2"), shipped(1))
+    led.mark_exception("O1", "carrier says lost", at=shipped(2))
+    led.resume("O1", reason="found at the hub", at=shipped(3))
+    del desk
+    fresh = PackDesk(led, seed=SEED, **RATES)
+    assert fresh.resume() == {"orders": 1, "parcels": len(led.order("O2").parcels), "untracked": 1}
+    fresh.carrier_events(T0 + timedelta(days=21))
+    assert led.order("O1").state == "shipped" and led.order("O2").state in ("delivered", "exception")
+    assert_no_repeats(led)
+    led.check_invariants()
+    led.close()
+
+
 def test_service_choice_is_the_option_choose_service_weighs():
     for w in (0.3, 4.0, 29.0):
         for ship in (T0, T0 + timedelta(hours=9), T0 + timedelta(days=4, hours=15)):
