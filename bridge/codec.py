@@ -195,7 +195,11 @@ def decode_message(topic: bytes | str, payload: bytes, *, max_bytes: int = DEFAU
         return decoder.decode(payload)
     except (msgspec.ValidationError, msgspec.DecodeError):
         # valid as a dict only when msgspec saw something the dict no longer shows (a repeated key)
-        return decoder.decode(_ENCODER.encode(_explain(name, payload)))
+        valid = _explain(name, payload)
+    try:
+        return decoder.decode(_ENCODER.encode(valid))
+    except (msgspec.ValidationError, msgspec.DecodeError, TypeError) as err:  # the two checks disagree
+        raise ProtocolError(Reason.WRONG_TYPE, f"{name}: {err}") from None
 
 
 def _explain(name: str, payload: bytes) -> dict[str, Any]:
