@@ -307,6 +307,25 @@ def test_optional_fields_robocore_reads_are_type_checked_when_present(field, val
         assert info.value.reason in (Reason.WRONG_TYPE, Reason.MISSING_FIELD) and where in str(info.value)
 
 
+@pytest.mark.parametrize("topic,change,where", [
+    ("state", {"actionStates": [{"actionId": "a1", "actionStatus": "finished"}]}, "actionStates[0].actionStatus"),
+    ("state", {"operatingMode": "AUTO"}, "operatingMode"),
+    ("state", {"errors": [{"errorType": "x", "errorLevel": "ERROR"}]}, "errors[0].errorLevel"),
+    ("state", {"safetyState": {"eStop": 0, "fieldViolation": False}}, "safetyState.eStop"),
+    ("connection", {"connectionState": "online"}, "connectionState"),
+])
+def test_vda_enums_robocore_compares_are_checked(topic, change, where):
+    """A value outside the VDA 5050 enum (a robot sending "finished" for FINISHED) is refused, naming the
+    field and the allowed values, instead of never matching what the controller waits for."""
+    base = _state() if topic == "state" else connection_message(Headers("R9").next(Topic.CONNECTION),
+                                                                 ConnectionState.ONLINE)
+    for dec in (decode, decode_message):
+        with pytest.raises(ProtocolError) as info:
+            dec(topic, encode({**base, **change}))
+        assert info.value.reason is Reason.WRONG_TYPE and where in str(info.value)
+        assert "expected one of" in str(info.value)
+
+
 def test_a_message_reads_like_a_read_only_mapping_outside_the_collector():
     import gc
 
