@@ -4,21 +4,27 @@ Two runs in one invocation, the same traffic shape:
 
 * **bridge**: robocore's protocol layer end to end. The controller is a
   ``BridgeServer`` (CURVE, ZAP User-Id checks, msgpack decode and type checks,
-  freshness, telemetry publish) driven by a ``BridgeController`` (order
-  updates stitched at the last base node, acknowledgement by state, re-send,
+  freshness, telemetry) driven by a ``BridgeController`` (order updates
+  stitched at the last base node, acknowledgement by state, re-send,
   heartbeats). Robots are ``Agv`` state machines on ``RobotClient`` sockets;
-  each sends ``agv.state()`` every 100 ms and answers each order with a state.
+  each sends its state every 100 ms, and on an order drives what was released
+  (a wait on its own cell) and answers with its state.
 * **raw**: the same sockets (ROUTER/DEALER over loopback, no CURVE) carrying
   opaque byte strings of the same sizes: no encoding, decoding, checks or
   state machines. The robot echoes each order frame at once.
 
-Measured in the controller process: state messages lost (sent by the robots
-minus received, after a drain), command round trip (order sent -> the robot's
-acknowledging state received; median and p99), controller CPU (process time
-over wall time) and controller CPU per message handled. Robots run in
-``--procs`` child processes (default 4).
+Measured in the controller process, over a window that closes when the
+robots stop sending: state messages lost (sent by the robots minus received,
+after a drain), command round trip (order sent -> the robot's acknowledging
+state received; median and p99), controller CPU (process time over wall
+time) and controller CPU per message handled. Robots run in ``--procs``
+child processes (default 4) at ``--robot-nice`` (default +5) above the
+controller: on a floor they have CPUs of their own. Then the drain capacity:
+50 robots queue 400 states each and the controller empties the queue, five
+rounds alternating bridge and raw; the fastest round of each gives CPU per
+state, and raw / bridge is the throughput ratio.
 
-    nice -n 10 python benchmarks/bridge_bench.py [--robots 1000] [--seconds 20] [--quick]
+    nice -n 10 python benchmarks/bridge_bench.py [--robots 1000] [--seconds 15] [--quick] [--drain-only]
 """
 
 from __future__ import annotations
