@@ -209,8 +209,13 @@ def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = N
     resume: continue the shift of an existing ledger ``db`` after a controller
         restart (``fleet.resume``): its open work goes back on the floor, the
         clock resumes after its last change, and orders of the stream it
-        already holds are not submitted again. The run folder then covers the
-        resumed part. Needs ``make_link`` robots that report where they are.
+        already holds are not submitted again. With replenishment on, the
+        receipts still at the docks go back into putaway
+        (:meth:`fleet.putaway.Putaway.resume`), the stock review runs at once and
+        the orders the ledger holds count in the demand history. The run folder
+        then covers the resumed part. Needs ``make_link`` robots that report
+        where they are (a :class:`fleet.simlink.SimLink` started on the cells
+        the agents stood on, or robots over the bridge that reconnect).
     """
     from fleet.accounting import check_lines
     from fleet.controller import Controller, FleetConfig
