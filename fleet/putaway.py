@@ -36,7 +36,6 @@ SKU's velocity rank (fast movers in the cheap slots). See ``docs/putaway.md``.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Mapping

@@ -67,7 +67,7 @@ class Resumed:
         return True
 
 
-def _same_place(layout, pos):
+def _same_place(pos):
     """``make_link`` for the resumed run: robots and humans where they stood
     when the controller died (a SimLink started on those cells)."""
 
@@ -99,7 +99,7 @@ def restart(tmp_path_factory):
     led.check_invariants()
     res.close()
     probe = Resumed()
-    res2 = run_shift(SPEC, layout=layout, db=db, resume=True, make_link=_same_place(layout, crash.pos),
+    res2 = run_shift(SPEC, layout=layout, db=db, resume=True, make_link=_same_place(crash.pos),
                      assigner=FirstOrderAssigner(), make_desk=PlainDesk, check_every=1, on_step=probe)
     yield crash, at_crash, probe, res2
     res2.close()
