@@ -33,12 +33,12 @@ robocore reads has string keys.)
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any, Iterator, Union
+from typing import Any, Iterator, Literal, Union
 
 import msgpack
 import msgspec
 
-from bridge.messages import Topic
+from bridge.messages import ActionStatus, ConnectionState, ErrorLevel, EStop, OperatingMode, Topic
 from robocore.errors import InputError
 
 __all__ = ["Reason", "ProtocolError", "DEFAULT_MAX_BYTES", "Message", "MESSAGE_TYPES", "MESSAGE_DECODERS", "encode",
@@ -84,9 +84,18 @@ class Opt:
         self.spec = spec
 
 
-# Field specs: a Python type (or tuple of types), a dict (a nested object spec),
-# a one-element list [spec] (a list whose items follow spec), or Opt(spec) for
-# an optional field. Only the fields listed are checked; others pass through
+class OneOf:
+    """Spec marker: a string, one of the values of the str ``Enum`` given (a VDA 5050 enum)."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, enum: type[Enum]):
+        self.values = tuple(m.value for m in enum)
+
+
+# Field specs: a Python type (or tuple of types), OneOf(enum), a dict (a nested
+# object spec), a one-element list [spec] (a list whose items follow spec), or
+# Opt(spec) for an optional field. Only the fields listed are checked; others pass through
 # untouched (and are absent from a Message).
 _NUM = (int, float)
 _HEADER = {"headerId": int, "timestamp": str, "version": str, "manufacturer": str, "serialNumber": str}
@@ -105,15 +114,15 @@ _SPECS: dict[str, dict[str, Any]] = {
         "nodeStates": [{"nodeId": str, "sequenceId": int, "released": bool, "nodePosition": Opt(_NODE_POS)}],
         "edgeStates": [{"edgeId": str, "sequenceId": int, "released": bool}],
         "driving": bool,
-        "actionStates": [{"actionId": str, "actionStatus": str, "actionType": Opt(str),
+        "actionStates": [{"actionId": str, "actionStatus": OneOf(ActionStatus), "actionType": Opt(str),
                           "resultDescription": Opt(str)}],
-        "batteryState": {"batteryCharge": _NUM, "charging": bool}, "operatingMode": str,
-        "errors": [{"errorType": str, "errorLevel": str, "errorDescription": Opt(str),
+        "batteryState": {"batteryCharge": _NUM, "charging": bool}, "operatingMode": OneOf(OperatingMode),
+        "errors": [{"errorType": str, "errorLevel": OneOf(ErrorLevel), "errorDescription": Opt(str),
                     "errorReferences": Opt([_REFERENCE])}],
-        "safetyState": {"eStop": str, "fieldViolation": bool},
+        "safetyState": {"eStop": OneOf(EStop), "fieldViolation": bool},
         "agvPosition": Opt(_POSITION), "paused": Opt(bool),
     },
-    Topic.CONNECTION.value: {**_HEADER, "connectionState": str},
+    Topic.CONNECTION.value: {**_HEADER, "connectionState": OneOf(ConnectionState)},
     Topic.FACTSHEET.value: {
         "version": str, "manufacturer": str, "serialNumber": str, "typeSpecification": dict,
         "physicalParameters": dict, "protocolLimits": dict, "protocolFeatures": dict, "agvGeometry": dict,
@@ -195,7 +204,11 @@ def decode_message(topic: bytes | str, payload: bytes, *, max_bytes: int = DEFAU
         return decoder.decode(payload)
     except (msgspec.ValidationError, msgspec.DecodeError):
         # valid as a dict only when msgspec saw something the dict no longer shows (a repeated key)
-        return decoder.decode(_ENCODER.encode(_explain(name, payload)))
+        valid = _explain(name, payload)
+    try:
+        return decoder.decode(_ENCODER.encode(valid))
+    except (msgspec.ValidationError, msgspec.DecodeError, TypeError) as err:  # the two checks disagree
+        raise ProtocolError(Reason.WRONG_TYPE, f"{name}: {err}") from None
 
 
 def _explain(name: str, payload: bytes) -> dict[str, Any]:
@@ -227,6 +240,10 @@ def _check_value(value: Any, want: Any, where: str) -> None:
         if not isinstance(value, dict):
             raise ProtocolError(Reason.WRONG_TYPE, f"{where}: expected a map, got {type(value).__name__}")
         _check(value, want, where)
+    elif isinstance(want, OneOf):
+        if not isinstance(value, str) or value not in want.values:
+            shown = repr(value) if isinstance(value, str) and len(value) <= 40 else type(value).__name__
+            raise ProtocolError(Reason.WRONG_TYPE, f"{where}: expected one of {', '.join(want.values)}, got {shown}")
     elif isinstance(want, list):
         if not isinstance(value, list):
             raise ProtocolError(Reason.WRONG_TYPE, f"{where}: expected an array, got {type(value).__name__}")
@@ -291,6 +308,8 @@ def _struct_type(name: str, spec: dict[str, Any]) -> type:
 
 
 def _struct_field(name: str, want: Any) -> Any:
+    if isinstance(want, OneOf):
+        return Literal[want.values]  # msgspec hands back the one interned string: nothing allocated
     if isinstance(want, dict):
         return _struct_type(name, want)
     if isinstance(want, list):

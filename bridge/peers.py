@@ -152,6 +152,11 @@ class PeerTable:
                 gone.append(peer.serial)
         return gone
 
+    def is_online(self, serial: str) -> bool:
+        """True when ``serial`` is ONLINE."""
+        peer = self.peers.get(serial)
+        return peer is not None and peer.status is _ONLINE_STATUS
+
     def online(self) -> list[str]:
         """Serials currently ONLINE."""
         return [p.serial for p in self.peers.values() if p.status is ConnectionState.ONLINE]

@@ -182,21 +182,25 @@ class BridgeServer:
         return out
 
     def _inbound(self, ident: bytes, frames: list[zmq.Frame], now: float) -> Inbound | None:
+        # An identity libzmq generated (a zero byte first) is a displaced connection: a newer one took its
+        # identity over (ROUTER_HANDOVER), e.g. a robot that replaced its DEALER, or a spoofer's hijack.
+        displaced = ident[:1] == b"\x00"
         if self.secure:
             # The authenticated serial: the one the CURVE key is registered for, read from this very frame.
             serial = _user_id(frames[0])
             if not serial:
                 return self._drop(Reason.UNAUTHENTICATED, f"frame from {ident!r} without a ZAP User-Id")
-            if ident != self._serial_bytes(serial) and not ident.startswith(b"\x00"):
+            if ident != self._serial_bytes(serial) and not displaced:
                 self._suspect.add(ident)
                 if self.auth is not None:
                     self.auth.quarantine(serial)
                 return self._drop(Reason.SPOOFED, f"identity {ident.decode('utf-8', 'replace')!r} "
                                                   f"sent with the key of {serial!r}")
         else:
-            serial = ident.decode("utf-8", "replace")
+            # Nothing is authenticated: a displaced connection is named only by what its messages say.
+            serial = None if displaced else ident.decode("utf-8", "replace")
         if len(frames) != 2:
-            return self._drop(Reason.BAD_FRAMES, f"{serial}: {len(frames)} frames, expected 2")
+            return self._drop(Reason.BAD_FRAMES, f"{serial or ident!r}: {len(frames)} frames, expected 2")
         topic_b = frames[0].bytes
         topic = _TOPIC_NAMES.get(topic_b)
         payload = frames[1].bytes
@@ -213,7 +217,12 @@ class BridgeServer:
             if msg is None:
                 msg = decode_message(topic, payload, max_bytes=self.max_bytes)
             sent_as = msg.get("serialNumber")
-            if sent_as != serial:
+            if serial is None:
+                if not isinstance(sent_as, str) or not sent_as:
+                    raise ProtocolError(Reason.MISSING_FIELD, f"{topic} without a serialNumber from a displaced "
+                                                              f"connection {ident!r}")
+                serial = sent_as
+            elif sent_as != serial:
                 raise ProtocolError(Reason.SPOOFED, f"identity {serial!r} sent serialNumber {sent_as!r}")
             verdict = self.peers.accept(serial, topic, msg, now) if "timestamp" in msg else Verdict.FRESH
         except ProtocolError as err:
@@ -223,9 +232,13 @@ class BridgeServer:
         if self._suspect:
             self._suspect.discard(ident)
         if self.routes.get(serial) != ident:
-            if ident != self._serial_bytes(serial):
-                log.warning("robot %s speaks on a displaced route %r (its identity was handed over)", serial, ident)
-            self.routes[serial] = ident
+            if not displaced:
+                self.routes[serial] = ident
+            elif self._serial_bytes(serial) in self._suspect:
+                # a spoofer holds the robot's identity: reach the robot on the connection it still has
+                log.warning("robot %s speaks on a displaced route %r (its identity was taken over)", serial, ident)
+                self.routes[serial] = ident
+            # else: the robot's own newer connection holds its identity; this one is closing, route to that
         if verdict == _STALE_VERDICT:
             self.dropped[_STALE] += 1
             return None

@@ -107,7 +107,10 @@ class Controller:
     desk:
         The pack desk: ``promise(order_record, now) -> date | None``,
         ``pack_and_ship(order_id, items, now) -> dict`` and
-        ``carrier_events(now) -> list`` (see ``fleet.packdesk``).
+        ``carrier_events(now) -> list``; for a restart (``fleet.resume``) also
+        ``ship(order_id, now) -> dict`` (a packed order) and, optionally,
+        ``resume() -> dict`` (take back the tracking of shipped parcels); see
+        ``fleet.packdesk``.
     params:
         The agents' :class:`~robocore.motion.MotionParams` (for energy estimates).
     homes:
@@ -490,7 +493,14 @@ class Controller:
         items = self.staged.pop(order_id)
         if mark_picked:
             self.ledger.mark_picked(order_id, at=now)
-        result = self.desk.pack_and_ship(order_id, items, now)
+        self._shipped(order_id, self.desk.pack_and_ship(order_id, items, now))
+
+    def ship_packed(self, order_id: str) -> None:
+        """Ship ``order_id``, which the ledger holds ``packed`` with its parcels
+        (a controller that died between packing and shipping it; ``fleet.resume``)."""
+        self._shipped(order_id, self.desk.ship(order_id, self.now()))
+
+    def _shipped(self, order_id: str, result: dict) -> None:
         self.order_state[order_id] = result["state"]
         if result["state"] in ("shipped", "delivered"):
             self.shipped_at[order_id] = self.step_no

@@ -13,7 +13,9 @@ station.
    tracking number (carrier prefix + serial + Luhn digit) and a label, as
    ZPL text (every parcel) and as PNG (the first ``png_labels`` parcels of a
    run; rendering PNGs is the slow part), under ``labels/``.
-4. **Ledger.** ``mark_packed`` then ``mark_shipped``: the parcels are handed
+4. **Ledger.** :meth:`PackDesk.pack` records the parcels (carton, dims,
+   weight, SKUs) with ``mark_packed``; :meth:`PackDesk.ship` reads them back
+   from the ledger, does step 3 and ``mark_shipped``: the parcels are handed
    to the carrier at the dock at once (the ledger's ``shipped`` means "left
    our hands"); the carrier's own pickup time and transit decide the
    delivery date. The order is on time when every parcel's expected delivery
@@ -25,12 +27,17 @@ station.
    that moves the expected date past the promise, or an exception, writes a
    ``delayed`` notification to the ledger's outbox (keyed, so never twice);
    the ledger itself writes ``confirmed``, ``shipped`` and ``delivered``.
+6. **Restart.** A desk built on a ledger that already holds parcels
+   continues the tracking serials after the highest one in use; after a
+   controller restart (``fleet.resume``) :meth:`PackDesk.ship` ships the
+   orders left ``packed`` and :meth:`PackDesk.resume` rebuilds the carrier
+   events of the parcels shipped before it.
 """
 
 from __future__ import annotations
 
 import heapq
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 __all__ = ["PackDesk"]
@@ -43,6 +50,26 @@ def _region(address) -> str:
     if hasattr(shipping, "region_of_address"):
         return shipping.region_of_address(address)
     return shipping.region_of(address.postcode)
+
+
+def _naive_utc(t: datetime) -> datetime:
+    return t.astimezone(timezone.utc).replace(tzinfo=None) if t.tzinfo is not None else t
+
+
+def _parcel_no(parcel) -> tuple:
+    """Sort key of a parcel ``ORDER-P<k>``: by ``k`` (so P10 follows P9), others after, by id."""
+    pid = str(parcel["id"])
+    head, _, k = pid.rpartition("-P")
+    return (0, int(k), pid) if head and k.isdigit() else (1, 0, pid)
+
+
+def _highest_serial(ledger) -> int:
+    """The highest tracking serial among the ledger's parcels (0 if none); the
+    serial counter is shared by all carriers. Tracking numbers not in
+    ``robocore.tracking``'s format (written by someone else) are ignored."""
+    from robocore.tracking import tracking_serial, valid_tracking_number
+
+    return max((tracking_serial(t) for t in ledger.tracking_numbers() if valid_tracking_number(t)), default=0)
 
 
 def _ship_from():
@@ -91,7 +118,7 @@ class PackDesk:
         self.fill_rates: list[float] = []
         self.carton_cost = 0.0
         self.shipping_cost = 0.0
-        self._serial = 0
+        self._serial = _highest_serial(ledger)  # serials continue after those the ledger's parcels carry
         self._queue: list = []  # (time, seq, order_id, tracking, event)
         self._seq = 0
         self._open_parcels: dict[str, set[str]] = {}  # order -> trackings not yet delivered
@@ -134,14 +161,18 @@ class PackDesk:
 
     def pack_and_ship(self, order_id: str, items, now: datetime) -> dict:
         """Pack the staged ``items`` (:class:`fleet.tours.ToteItem`) of a fully
-        picked order, label and ship its parcels; returns ``{"state", "on_time",
-        "parcels"}``."""
+        picked order, label and ship its parcels (:meth:`pack`, then
+        :meth:`ship`); returns ``{"state", "on_time", "parcels"}``."""
+        self.pack(order_id, items, now)
+        return self.ship(order_id, now)
+
+    def pack(self, order_id: str, items, now: datetime):
+        """Cartonize the staged ``items`` of a fully picked order and record its
+        parcels (carton, dims, weight, SKUs) with ``mark_packed``; returns the
+        ledger's record. Raises ``InputError`` if the order is not ``picked``."""
         from planner.cartonize import cartonize
         from robocore.packing import verify_packing
-        from robocore.shipping import choose_service
-        from robocore.tracking import tracking_number
 
-        rec = self.ledger.order(order_id)
         units = [self._item(it.sku) for it in items for _ in range(it.qty)]
         boxed = [u for u in units if self._fits_a_carton(u)]
         own = [u for u in units if not self._fits_a_carton(u)]
@@ -157,33 +188,124 @@ class PackDesk:
                 parcels.append((p.carton.id, p.carton.dims, max(round(p.weight(boxed), 3), 0.01), skus))
         for u in own:
             parcels.append(("OWN", u.dims, max(round(u.weight, 3), 0.01), [u.sku]))
+        packed = [{"id": f"{order_id}-P{k}", "carton": carton, "weight_kg": round(weight, 3), "dims_mm": list(dims),
+                   "items": skus} for k, (carton, dims, weight, skus) in enumerate(parcels, start=1)]
+        return self.ledger.mark_packed(order_id, packed, at=now)
+
+    def ship(self, order_id: str, now: datetime) -> dict:
+        """Label and ship the parcels the ledger holds for ``order_id``, a
+        ``packed`` order: each gets the cheapest service that meets the
+        order's promise, a tracking number and a label; ``mark_shipped``; the
+        carrier's events are queued. The same for an order packed a moment
+        ago and for one a dead controller packed and never shipped
+        (``fleet.resume``). Returns ``{"state", "on_time", "parcels"}``.
+
+        Raises
+        ------
+        InputError
+            If the order is not ``packed``, or a parcel has no ``weight_kg``.
+        """
+        from robocore.errors import InputError
+        from robocore.shipping import choose_service
+        from robocore.tracking import tracking_number
+
+        rec = self.ledger.order(order_id)
+        if rec.state != "packed":
+            raise InputError(f"order {order_id!r}: cannot ship from {rec.state}: it is not packed")
+        parcels = sorted(rec.parcels, key=_parcel_no)
+        for p in parcels:
+            if not isinstance(p.get("weight_kg"), (int, float)) or isinstance(p.get("weight_kg"), bool):
+                raise InputError(f"order {order_id!r} parcel {p['id']!r}: no weight_kg recorded at packing")
         promised = self.promised.get(order_id) or self.promise(rec, now)
         to_region = _region(rec.ship_to)
-        packed, shipped = [], []
+        shipped, follow = [], []
         on_time = True
-        self._open_parcels[order_id] = set()
-        for k, (carton, dims, weight, skus) in enumerate(parcels, start=1):
+        for k, p in enumerate(parcels, start=1):
+            weight = float(p["weight_kg"])
             choice = choose_service(weight, from_region=self.from_region, to_region=to_region, ship_time=now,
                                     promised_date=promised)
             self._serial += 1
             tn = tracking_number(choice.service.carrier, self._serial)
             self.shipping_cost += choice.cost
             on_time &= not choice.late
-            pid = f"{order_id}-P{k}"
-            packed.append({"id": pid, "carton": carton, "weight_kg": round(weight, 3), "dims_mm": list(dims),
-                           "items": skus})
-            shipped.append({"id": pid, "carrier": choice.service.carrier.name, "service": choice.service.code,
+            shipped.append({"id": p["id"], "carrier": choice.service.carrier.name, "service": choice.service.code,
                             "tracking": tn})
             self._label(tn, rec, choice, weight, now, k, len(parcels))
-            self._meta[tn] = (order_id, choice.service.carrier.name, choice.service.code)
-            self._open_parcels[order_id].add(tn)
-            for ev in self.sim.events(tn, choice, to_city=rec.ship_to.city):
-                self._seq += 1
-                heapq.heappush(self._queue, (ev.time, self._seq, order_id, tn, ev))
+            follow.append((tn, choice))
         self.parcels += len(parcels)
-        self.ledger.mark_packed(order_id, packed, at=now)
         rec = self.ledger.mark_shipped(order_id, shipped, at=now)
+        for tn, choice in follow:
+            self._follow(order_id, tn, choice, rec.ship_to.city)
         return {"state": rec.state, "on_time": bool(on_time), "parcels": len(parcels)}
+
+    def _follow(self, order_id: str, tracking: str, choice, to_city: str) -> None:
+        """Queue the carrier events of parcel ``tracking`` of ``order_id``."""
+        self._meta[tracking] = (order_id, choice.service.carrier.name, choice.service.code)
+        self._open_parcels.setdefault(order_id, set()).add(tracking)
+        for ev in self.sim.events(tracking, choice, to_city=to_city):
+            self._seq += 1
+            heapq.heappush(self._queue, (ev.time, self._seq, order_id, tracking, ev))
+
+    # ------------------------------------------------------------ restart
+    def resume(self) -> dict[str, int]:
+        """Take back the tracking of the parcels of every ``shipped`` order in
+        the ledger, after a controller restart (``fleet.resume``).
+
+        Each parcel's events are rebuilt from the ledger: the carrier
+        simulator is deterministic in (seed, tracking, service choice), and
+        the choice is rebuilt for the *recorded* service
+        (:func:`robocore.shipping.service_choice`) from the parcel's weight,
+        the order's address and promise (from its confirmation time) and its
+        ship time (the ledger's ``packed -> shipped`` event), so the events
+        are those the dead desk had queued. Events already played before the
+        restart play again harmlessly: delivery and exception apply only to a
+        ``shipped`` order, and ``delayed`` notifications are keyed in the
+        outbox. An order delivered parcel by parcel is delivered when all its
+        parcels are. Parcels already followed by this desk are skipped.
+
+        Not rebuilt (the order stays ``shipped``; counted as ``untracked``):
+        parcels whose service code is not a known service of their recorded
+        carrier, or that have no recorded weight; and orders put back to
+        ``shipped`` after a carrier exception (their carrier story ended there,
+        as it did in the dead desk's queue).
+
+        Returns counts: ``orders`` and ``parcels`` whose tracking resumed,
+        ``untracked`` parcels.
+        """
+        from robocore.shipping import DEFAULT_SERVICES, service_choice
+
+        services = {s.code: s for s in DEFAULT_SERVICES}
+        counts = {"orders": 0, "parcels": 0, "untracked": 0}
+        for summary in self.ledger.orders("shipped"):
+            rec = self.ledger.order(summary.id)
+            parcels = [p for p in sorted(rec.parcels, key=_parcel_no) if p.get("tracking") not in self._meta]
+            if not parcels:
+                continue
+            events = self.ledger.events(rec.id)
+            ships = [k for k, e in enumerate(events) if e.from_state == "packed" and e.to_state == "shipped"]
+            if not ships or any(e.from_state == "shipped" and e.to_state == "exception" for e in events[ships[-1]:]):
+                counts["untracked"] += len(parcels)
+                continue
+            ship_time = _naive_utc(events[ships[-1]].at)
+            promised = self.promised.get(rec.id) or self.promise(rec, _naive_utc(rec.created_at))
+            rebuilt = []
+            for p in parcels:
+                s = services.get(p.get("service"))
+                w = p.get("weight_kg")
+                if (s is None or s.carrier.name != p.get("carrier") or not isinstance(w, (int, float))
+                        or isinstance(w, bool) or not 0 < w <= s.max_weight):
+                    break
+                rebuilt.append((p["tracking"], service_choice(s, float(w), from_region=self.from_region,
+                                                              to_region=_region(rec.ship_to), ship_time=ship_time,
+                                                              promised_date=promised)))
+            if len(rebuilt) < len(parcels):
+                counts["untracked"] += len(parcels)
+                continue
+            for tn, choice in rebuilt:
+                self._follow(rec.id, tn, choice, rec.ship_to.city)
+            counts["orders"] += 1
+            counts["parcels"] += len(rebuilt)
+        return counts
 
     def _label(self, tracking, rec, choice, weight, now, k, n) -> None:
         if self.labels_dir is None:

@@ -1,11 +1,11 @@
 """A restarted controller takes its floor's work back from the ledger.
 
 The ledger (``robocore.ledger``) is the controller's durable memory: every
-order, reservation and pick is committed there as it happens. What lives only
-in the controller's process — the pool, the tours, the agents' totes, the
-pack stations' staging, the clock — is lost when it dies. :func:`resume_floor`
-rebuilds the floor's work from the ledger into a fresh
-:class:`fleet.controller.Controller`:
+order, reservation, pick and parcel is committed there as it happens. What
+lives only in the controller's process — the pool, the tours, the agents'
+totes, the pack stations' staging, the pack desk's carrier queue, the clock —
+is lost when it dies. :func:`resume_floor` rebuilds the floor's work from the
+ledger into a fresh :class:`fleet.controller.Controller`:
 
 * **Clock.** The floor clock restarts one step after the ledger's last
   recorded change (``updated_at`` of the newest order), so floor time never
@@ -27,14 +27,29 @@ rebuilds the floor's work from the ledger into a fresh
 * Orders confirmed but not yet released are released (as
   :meth:`~fleet.controller.Controller.receive` does); orders marked picked
   and not packed are packed and shipped.
-* An order the controller died packing (``packed``, not ``shipped``: the
-  window between the two ledger writes of ``fleet.packdesk``) stays
-  ``packed``: its parcels' carrier and tracking were in the dead process.
+* **Packed, not shipped.** An order the controller died packing (``packed``:
+  the window between the pack desk's ``mark_packed`` and ``mark_shipped``)
+  is shipped at the restart from the parcels the ledger holds (carton,
+  weight, contents): service chosen against the order's promise, new
+  tracking numbers and labels, carrier events queued
+  (:meth:`fleet.packdesk.PackDesk.ship`, the desk's one shipping path).
+* **Tracking numbers** continue after the highest serial the ledger's
+  parcels carry (the desk reads it when it is built), so parcels shipped
+  after the restart never repeat one shipped before it.
+* **Shipped orders' carrier events** are rebuilt
+  (:meth:`fleet.packdesk.PackDesk.resume`): the carrier simulator is
+  deterministic in (seed, tracking, service choice), and the choice is
+  rebuilt for each parcel's recorded service, weight and ship time, so
+  those orders still reach ``delivered`` or ``exception`` at the times they
+  would have. Events the dead controller had already played are harmless
+  again (the desk applies them only to ``shipped`` orders; the outbox keeps
+  one row per notification key).
 
-Shipped, cancelled, rejected and backordered orders are only remembered (so
-the shift's order stream does not submit them again and the report counts
-them); the carrier's tracking events of parcels shipped before the restart
-are not replayed.
+Cancelled, rejected, backordered, delivered and excepted orders are only
+remembered (so the shift's order stream does not submit them again and the
+report counts them). KPIs that need the dead process's memory (cycle time
+and on-time rate of orders shipped before the restart) cover the resumed
+part.
 """
 
 from __future__ import annotations
@@ -67,10 +82,19 @@ def resume_step(ledger, start: datetime) -> int:
 
 def resume_floor(ctl) -> dict[str, int]:
     """Load the ledger's open work into ``ctl`` (a fresh controller on the same
-    ledger and warehouse), set its clock, and pack orders whose units are all
+    ledger and warehouse), set its clock, take back the tracking of shipped
+    parcels, ship orders left packed, and pack orders whose units are all
     picked. Returns counts: ``orders``, ``pool_tasks``, ``staged_units``,
-    ``released`` (orders released now), ``packed`` (orders packed now), and
-    ``step`` (the step resumed at).
+    ``released`` (orders released now), ``packed`` (orders packed and shipped
+    now), ``shipped`` (orders left ``packed`` by the dead controller, shipped
+    now), ``tracked`` (parcels shipped before the restart whose carrier
+    events were rebuilt), ``untracked`` (shipped parcels whose events could
+    not be rebuilt, see :meth:`fleet.packdesk.PackDesk.resume`), and ``step``
+    (the step resumed at).
+
+    The desk's ``resume()`` is optional (a desk without one keeps no carrier
+    queue to rebuild); ``ship(order_id, now)`` is needed only when the ledger
+    holds ``packed`` orders.
 
     Raises
     ------
@@ -82,8 +106,13 @@ def resume_floor(ctl) -> dict[str, int]:
     led = ctl.ledger
     step = resume_step(led, ctl.start)
     ctl.step_no = step
-    counts = {"orders": 0, "pool_tasks": 0, "staged_units": 0, "released": 0, "packed": 0, "step": step}
-    complete = []
+    counts = {"orders": 0, "pool_tasks": 0, "staged_units": 0, "released": 0, "packed": 0, "shipped": 0,
+              "tracked": 0, "untracked": 0, "step": step}
+    follow = getattr(ctl.desk, "resume", None)
+    if follow is not None:  # before shipping anything here: it follows the parcels already shipped
+        tracked = follow()
+        counts["tracked"], counts["untracked"] = tracked["parcels"], tracked["untracked"]
+    complete, packed = [], []
     for summary in led.orders():
         rec = led.order(summary.id)
         counts["orders"] += 1
@@ -91,11 +120,14 @@ def resume_floor(ctl) -> dict[str, int]:
         if rec.state == "rejected":
             ctl.rejected[rec.id] = rec.reason
             continue
-        if rec.state not in _FLOOR_STATES + ("allocated", "partially_allocated"):
+        if rec.state not in _FLOOR_STATES + ("allocated", "partially_allocated", "packed"):
             continue
         created = _naive_utc(rec.created_at)
         received = max(0, int((created - _naive_utc(ctl.start)).total_seconds()))
         ctl.floor_orders[rec.id] = {"received": min(received, step), "promise": ctl.desk.promise(rec, created)}
+        if rec.state == "packed":
+            packed.append(rec.id)
+            continue
         if rec.state in ("allocated", "partially_allocated"):
             rec = led.release(rec.id, at=ctl.now())
             ctl.order_state[rec.id] = rec.state
@@ -116,6 +148,9 @@ def resume_floor(ctl) -> dict[str, int]:
             counts["pool_tasks"] += 1
         if picked and not ctl.on_floor.get(rec.id):
             complete.append((rec.id, rec.state == "picked"))
+    for oid in packed:
+        ctl.ship_packed(oid)
+        counts["shipped"] += 1
     for oid, marked in complete:
         ctl.on_floor[oid] = 0
         ctl.pack_staged(oid, mark_picked=not marked)

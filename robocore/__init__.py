@@ -19,8 +19,8 @@ from robocore.notifications import Notification, NotificationKind, notification_
 from robocore.orders import Address, Order, OrderLine, validate_order
 from robocore.packing import DEFAULT_CARTONS, Carton, Item, PackingError, PackResult, Parcel, Placement, verify_packing
 from robocore.shipping import (DEFAULT_CARRIERS, DEFAULT_SERVICES, Carrier, Service, ServiceChoice, ServiceLevel,
-                               choose_service, promise_date)
-from robocore.tracking import tracking_number, valid_tracking_number
+                               choose_service, promise_date, service_choice)
+from robocore.tracking import tracking_number, tracking_serial, valid_tracking_number
 
 __all__ = [
     # the agent motion model
@@ -39,7 +39,7 @@ __all__ = [
     "Carrier", "CarrierEvent", "CarrierEventKind", "CarrierSimulator", "Carton", "DEFAULT_CARRIERS",
     "DEFAULT_CARTONS", "DEFAULT_SERVICES", "Item", "Label", "Notification", "NotificationKind", "PackResult",
     "PackingError", "Parcel", "Placement", "Service", "ServiceChoice", "ServiceLevel", "choose_service",
-    "label_png", "label_zpl", "notification_for_event", "promise_date", "tracking_number",
+    "label_png", "label_zpl", "notification_for_event", "promise_date", "service_choice", "tracking_number", "tracking_serial",
     "valid_tracking_number", "verify_packing",
 ]
 

@@ -1280,6 +1280,10 @@ class Ledger:
         """The subset of ``ids`` that are SKUs in the catalogue."""
         return self._known(self._db, list(ids))
 
+    def tracking_numbers(self) -> list[str]:
+        """Every tracking number the ledger's parcels carry (shipped parcels), sorted."""
+        return [r[0] for r in self._q("SELECT tracking FROM parcels WHERE tracking IS NOT NULL ORDER BY tracking")]
+
     def table_counts(self) -> dict[str, int]:
         """Row count of every table (used to show an operation changed nothing)."""
         names = [r[0] for r in self._q("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]

@@ -51,6 +51,7 @@ __all__ = [
     "promise_date",
     "region_of",
     "region_of_address",
+    "service_choice",
     "zone",
 ]
 
@@ -304,6 +305,47 @@ class ServiceChoice:
     late: bool
 
 
+def _choice(s: Service, weight: float, z: int, ship_time: datetime, promised_date: date,
+            hol: frozenset[date]) -> ServiceChoice:
+    pick, when = _delivery(ship_time, s, z, hol)
+    return ServiceChoice(s, s.rate(weight, z), z, pick, when, when > promised_date)
+
+
+def _check_weight(parcel_weight: float) -> None:
+    if not (parcel_weight > 0 and parcel_weight < float("inf")):
+        raise InputError(f"parcel weight must be a positive number of kg, got {parcel_weight!r}")
+
+
+def service_choice(
+    service: Service,
+    parcel_weight: float,
+    *,
+    from_region: str,
+    to_region: str,
+    ship_time: datetime,
+    promised_date: date,
+    holidays: Iterable[date] = (),
+) -> ServiceChoice:
+    """What sending a parcel ready at ``ship_time`` with ``service`` means: its
+    price, pickup, expected delivery date and whether that misses ``promised_date``.
+
+    :func:`choose_service` weighs these choices; this gives the one for a
+    service already chosen (a parcel shipped before a restart is tracked with
+    the service it went with, whatever the choice would be now).
+
+    Raises
+    ------
+    InputError: a non-positive or non-finite weight, a bad region, or a parcel
+        heavier than ``service`` accepts.
+    """
+    _check_weight(parcel_weight)
+    if parcel_weight > service.max_weight:
+        raise InputError(f"parcel of {parcel_weight:g} kg is heavier than service '{service.code}' accepts "
+                         f"({service.max_weight:g} kg)")
+    return _choice(service, parcel_weight, zone(from_region, to_region), ship_time, promised_date,
+                   frozenset(holidays))
+
+
 def choose_service(
     parcel_weight: float,
     *,
@@ -318,23 +360,18 @@ def choose_service(
 
     When no service makes the promise, the one delivering earliest (then the
     cheapest), with ``late=True``. Ties on cost go to the earlier delivery,
-    then to the service code.
+    then to the service code. Each option is :func:`service_choice`'s.
 
     Raises
     ------
     InputError: a non-positive or non-finite weight, a bad region, or a parcel
         heavier than every service accepts.
     """
-    if not (parcel_weight > 0 and parcel_weight < float("inf")):
-        raise InputError(f"parcel weight must be a positive number of kg, got {parcel_weight!r}")
+    _check_weight(parcel_weight)
     z = zone(from_region, to_region)
     hol = frozenset(holidays)
-    options = []
-    for s in services:
-        if parcel_weight > s.max_weight:
-            continue
-        pick, when = _delivery(ship_time, s, z, hol)
-        options.append(ServiceChoice(s, s.rate(parcel_weight, z), z, pick, when, when > promised_date))
+    options = [_choice(s, parcel_weight, z, ship_time, promised_date, hol)
+               for s in services if parcel_weight <= s.max_weight]
     if not options:
         raise InputError(f"parcel of {parcel_weight:g} kg is heavier than every carrier service accepts")
     on_time = [o for o in options if not o.late]

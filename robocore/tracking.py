@@ -13,6 +13,8 @@ remainders 10 and 11 to 0 and 5 lets some single-digit errors through.)
 'RP0012345674'
 >>> valid_tracking_number("RP0012345674"), valid_tracking_number("RP0012345664")
 (True, False)
+>>> tracking_serial("RP0012345674")
+1234567
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from __future__ import annotations
 from robocore.errors import InputError
 from robocore.shipping import Carrier
 
-__all__ = ["SERIAL_DIGITS", "luhn_check_digit", "tracking_number", "valid_tracking_number"]
+__all__ = ["SERIAL_DIGITS", "luhn_check_digit", "tracking_number", "tracking_serial", "valid_tracking_number"]
 
 #: Digits of the zero-padded serial (one billion labels per carrier prefix).
 SERIAL_DIGITS = 9
@@ -70,3 +72,15 @@ def valid_tracking_number(s: str, *, prefixes: tuple[str, ...] | None = None) ->
     if not (body.isascii() and body.isdigit() and check.isascii() and check.isdigit()):
         return False
     return luhn_check_digit(body) == int(check)
+
+
+def tracking_serial(s: str) -> int:
+    """The serial inside tracking number ``s`` (the inverse of :func:`tracking_number`).
+
+    Raises
+    ------
+    InputError: ``s`` is not a well-formed tracking number with a correct check digit.
+    """
+    if not valid_tracking_number(s):
+        raise InputError(f"not a tracking number (2-letter prefix, {SERIAL_DIGITS} digits, Luhn digit): {s!r}")
+    return int(s[2:-1])

@@ -271,3 +271,39 @@ def test_controller_survives_a_robot_reporting_nonsense_node_ids(keys):
         assert [g.serial for g in gone] == ["R0000"] and gone[0].last_cell is None
         c.close()
         ctx.term()
+
+
+def test_heartbeat_gap_and_offline_detection_stay_within_their_bounds(keys):
+    """Heartbeats and expiry are looked at a quarter of heartbeat_s / an eighth of offline_after_s apart:
+    a silent robot still gets a stateRequest at most 1.25 x heartbeat_s after the last command, and is
+    declared gone at most 9/8 x offline_after_s (plus one pump) after its last message."""
+    from bridge import Agv, ConnectionState, RobotClient, Topic, connection_message
+
+    with BridgeServer(keys=keys, offline_after_s=0.8) as server:
+        ctl = BridgeController(server, map_id="test", heartbeat_s=0.2)
+        ctx = zmq.Context()
+        agv = Agv("R0000", cell=(1, 1), map_id="test")
+        c = RobotClient("R0000", server.endpoint, context=ctx, server_public=keys.controller().public,
+                        keys=keys.robot("R0000"))
+        c.send(Topic.CONNECTION, connection_message(agv.headers.next(Topic.CONNECTION), ConnectionState.ONLINE))
+        c.send(Topic.STATE, agv.state())
+        end = time.monotonic() + 10
+        while "R0000" not in ctl.states and time.monotonic() < end:
+            ctl.pump(20)
+        requests, last_msg, gone_at = [], time.monotonic(), None
+        while time.monotonic() < end and gone_at is None:
+            res = ctl.pump(5)
+            if res.gone:
+                gone_at = time.monotonic()
+            for topic, msg in c.recv(0):
+                if topic == "instantActions" and msg["actions"][0]["actionType"] == "stateRequest":
+                    requests.append(time.monotonic())
+            if len(requests) < 3:  # answer the first heartbeats, then fall silent
+                if requests and requests[-1] > last_msg:
+                    c.send(Topic.STATE, agv.state())
+                    last_msg = time.monotonic()
+        gaps = [b - a for a, b in zip(requests, requests[1:])]
+        assert len(requests) >= 3 and max(gaps) <= 1.25 * 0.2 + 0.1, gaps  # (+ scheduling slack)
+        assert gone_at is not None and 0.8 <= gone_at - last_msg <= 0.8 * 9 / 8 + 0.15
+        c.close()
+        ctx.term()

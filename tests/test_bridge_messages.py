@@ -53,7 +53,8 @@ def _within(small, big, where="msg"):
         for i, (a, b) in enumerate(zip(small, big)):
             _within(a, b, f"{where}[{i}]")
     else:
-        assert small == big and type(small) is type(big), where
+        same = small == big or (isinstance(small, float) and small != small and big != big)  # NaN is NaN
+        assert same and type(small) is type(big), where
 
 
 @st.composite
@@ -231,6 +232,65 @@ def test_decode_accepts_or_names_the_field_never_crashes(field, value):
         assert decode_message(b"state", encode(msg)).to_dict() == msg
 
 
+_ANY = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(-2**63, 2**64 - 1), st.floats(), st.text(max_size=4)),
+                    lambda kids: st.one_of(st.lists(kids, max_size=3),
+                                           st.dictionaries(st.one_of(st.text(max_size=3), st.integers(0, 3)), kids,
+                                                           max_size=3)),
+                    max_leaves=8)
+
+
+def _busy_state():
+    return {**_state(), "nodeStates": [{"nodeId": "r1c2", "sequenceId": 2, "released": True,
+                                        "nodePosition": {"x": 2.0, "y": 1.0, "mapId": "m"}}],
+            "actionStates": [{"actionId": "a1", "actionStatus": "RUNNING", "actionType": "pick"}],
+            "errors": [{"errorType": "e", "errorLevel": "WARNING",
+                        "errorReferences": [{"referenceKey": "orderId", "referenceValue": "o"}]}]}
+
+
+def _paths(obj, prefix=()):
+    yield prefix
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _paths(v, prefix + (k,))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _paths(v, prefix + (i,))
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), value=_ANY, extra=st.booleans())
+def test_dict_and_typed_decoders_agree_on_any_nested_change(data, value, extra):
+    """Replace any field at any depth (or add an unknown one) with anything msgpack carries: both
+    decoders accept with the same values, or both refuse with the same ProtocolError; nothing else escapes."""
+    import copy
+
+    msg = copy.deepcopy(_busy_state())
+    path = data.draw(st.sampled_from([p for p in _paths(msg) if p]))
+    node = msg
+    for k in path[:-1]:
+        node = node[k]
+    if extra and isinstance(node, dict):
+        node[f"x{len(path)}"] = value
+    else:
+        node[path[-1]] = value
+    try:
+        payload = msgpack.packb(msg, use_bin_type=True, strict_types=False)
+    except (TypeError, ValueError, OverflowError):
+        return  # not representable in msgpack
+    outcomes = []
+    for dec in (decode, decode_message):
+        try:
+            got = dec(b"state", payload)
+            outcomes.append(("ok", got if dec is decode else got.to_dict()))
+        except ProtocolError as err:
+            outcomes.append(("refused", str(err)))
+    assert outcomes[0][0] == outcomes[1][0], outcomes
+    if outcomes[0][0] == "refused":
+        assert outcomes[0][1] == outcomes[1][1]
+    else:
+        _within(outcomes[1][1], outcomes[0][1])
+
+
 @pytest.mark.parametrize("field,value,where", [
     ("actionStates", [{"actionId": "a1", "actionStatus": "RUNNING", "actionType": 7}], "actionStates[0].actionType"),
     ("actionStates", [{"actionId": "a1", "actionStatus": "FAILED", "resultDescription": None}],
@@ -245,6 +305,25 @@ def test_optional_fields_robocore_reads_are_type_checked_when_present(field, val
         with pytest.raises(ProtocolError) as info:
             dec(b"state", encode({**_state(), field: value}))
         assert info.value.reason in (Reason.WRONG_TYPE, Reason.MISSING_FIELD) and where in str(info.value)
+
+
+@pytest.mark.parametrize("topic,change,where", [
+    ("state", {"actionStates": [{"actionId": "a1", "actionStatus": "finished"}]}, "actionStates[0].actionStatus"),
+    ("state", {"operatingMode": "AUTO"}, "operatingMode"),
+    ("state", {"errors": [{"errorType": "x", "errorLevel": "ERROR"}]}, "errors[0].errorLevel"),
+    ("state", {"safetyState": {"eStop": 0, "fieldViolation": False}}, "safetyState.eStop"),
+    ("connection", {"connectionState": "online"}, "connectionState"),
+])
+def test_vda_enums_robocore_compares_are_checked(topic, change, where):
+    """A value outside the VDA 5050 enum (a robot sending "finished" for FINISHED) is refused, naming the
+    field and the allowed values, instead of never matching what the controller waits for."""
+    base = _state() if topic == "state" else connection_message(Headers("R9").next(Topic.CONNECTION),
+                                                                 ConnectionState.ONLINE)
+    for dec in (decode, decode_message):
+        with pytest.raises(ProtocolError) as info:
+            dec(topic, encode({**base, **change}))
+        assert info.value.reason is Reason.WRONG_TYPE and where in str(info.value)
+        assert "expected one of" in str(info.value)
 
 
 def test_a_message_reads_like_a_read_only_mapping_outside_the_collector():

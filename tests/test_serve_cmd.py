@@ -233,5 +233,8 @@ def test_controller_killed_mid_shift_resumes_from_the_ledger(tmp_path):
                 for ln in rec.lines:  # picked once, shipped once: nothing lost, nothing doubled
                     assert ln.picked == ln.shipped == ln.allocated - ln.returned, (rec.id, ln)
         assert {o.id for o in led.orders()} >= set(at_kill)
+        tracking = led.tracking_numbers()  # the restarted pack desk continued the serials: none reissued
+        assert len(tracking) == len(set(tracking))
+        assert not led.orders("packed")  # an order the first controller died packing was shipped at the restart
         assert sum(1 for o in led.orders() if o.state in ("shipped", "delivered")) > \
             sum(1 for s in at_kill.values() if s in ("shipped", "delivered"))
