@@ -77,12 +77,13 @@ def _same_place(pos):
     return make_link
 
 
-@pytest.fixture(scope="module")
-def restart(tmp_path_factory):
+@pytest.fixture(scope="module", params=["fixed", "forecast"])
+def restart(request, tmp_path_factory):
+    spec = replace(SPEC, replenish=request.param)
     db = str(tmp_path_factory.mktemp("resume") / "ledger.sqlite")
     layout = dock_layout()
     crash = Crash()
-    res = run_shift(SPEC, layout=layout, db=db, assigner=FirstOrderAssigner(), make_desk=PlainDesk, check_every=1,
+    res = run_shift(spec, layout=layout, db=db, assigner=FirstOrderAssigner(), make_desk=PlainDesk, check_every=1,
                     on_step=crash)
     assert crash.step is not None, "the shift never had putaway work at a dock and on a robot at once"
     led = res.controller.ledger
@@ -99,7 +100,7 @@ def restart(tmp_path_factory):
     led.check_invariants()
     res.close()
     probe = Resumed()
-    res2 = run_shift(SPEC, layout=layout, db=db, resume=True, make_link=_same_place(crash.pos),
+    res2 = run_shift(spec, layout=layout, db=db, resume=True, make_link=_same_place(crash.pos),
                      assigner=FirstOrderAssigner(), make_desk=PlainDesk, check_every=1, on_step=probe)
     yield crash, at_crash, probe, res2
     res2.close()
