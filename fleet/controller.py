@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
@@ -219,14 +219,22 @@ class Controller:
     def release_allocated(self, order_ids) -> int:
         """Release to the floor the orders of ``order_ids`` that the ledger has
         allocated since they were received backordered (stock put away;
-        ``Ledger.put_away`` returns their ids). Returns how many were released."""
+        ``Ledger.put_away`` returns their ids). An order this controller knows
+        only from the ledger (backordered before a restart, ``fleet.resume``)
+        is taken onto the floor here, dated from its creation. Orders it does
+        not know are left alone. Returns how many were released."""
         n = 0
         for oid in order_ids:
-            if oid not in self.floor_orders:
+            if oid not in self.floor_orders and oid not in self.order_state:
                 continue
             rec = self.ledger.order(oid)
             self.order_state[oid] = rec.state
             if rec.state in ("allocated", "partially_allocated"):
+                if oid not in self.floor_orders:
+                    created, start = (t.astimezone(timezone.utc).replace(tzinfo=None) if t.tzinfo else t
+                                      for t in (rec.created_at, self.start))
+                    received = min(max(0, int((created - start).total_seconds())), self.step_no)
+                    self.floor_orders[oid] = {"received": received, "promise": self.desk.promise(rec, created)}
                 self._release(rec)
                 n += 1
         return n

@@ -36,8 +36,8 @@ SKU's velocity rank (fast movers in the cheap slots). See ``docs/putaway.md``.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Mapping
 
 import numpy as np
@@ -70,6 +70,10 @@ class PutawayConfig:
             raise ValueError(f"urgent_after_s must be >= 0, got {self.urgent_after_s}")
         if self.slotting not in ("nearest", "velocity"):
             raise ValueError(f"putaway slotting must be 'nearest' or 'velocity', got {self.slotting!r}")
+
+
+def _naive_utc(t: datetime) -> datetime:
+    return t.astimezone(timezone.utc).replace(tzinfo=None) if t.tzinfo is not None else t
 
 
 @dataclass
@@ -142,6 +146,8 @@ class Putaway:
         self.units_put_away = 0
         self.moves = 0  #: cells travelled on putaway jobs (to the dock and on to the slot)
         self.released_orders = 0  #: backordered orders allocated by a drop and released to the floor
+        self.resumed_receipts = 0  #: open receipts taken back from the ledger after a restart (:meth:`resume`)
+        self.resumed_units = 0  #: their units (at the dock, or on a robot when the controller died)
 
     # ---------------------------------------------------------------- arrivals
     def tick(self, ctl) -> None:
@@ -206,21 +212,77 @@ class Putaway:
         for inbound_id, sku, qty in due:
             k = self._pick_dock()
             rid = ctl.ledger.dock_inbound(inbound_id, self.dock_ids[k], at=now)
-            slot = self._choose_slot(ctl, sku, qty, k, view)
-            self.claimed.setdefault(slot, sku)
-            loads = math.ceil(qty / self.config.load_units)
-            left = qty
-            for j in range(loads):
-                n = min(self.config.load_units, left)
-                left -= n
-                self.tasks[self._next_id] = PutawayTask(
-                    id=self._next_id, receipt=rid, sku=sku, qty=n, dock=int(self.dock_cells[k]), slot=slot,
-                    cell=int(self.slot_access[self.slot_index[slot]]), created=ctl.step_no)
-                self._next_id += 1
+            self._add_loads(ctl, rid, sku, qty, k, view, created=ctl.step_no)
             self.received_units += qty
             self.receipts += 1
             made += 1
         return made
+
+    def _add_loads(self, ctl, rid: int, sku: str, qty: int, k: int, view: dict, *, created: int) -> None:
+        """Choose the slot for ``qty`` units of receipt ``rid`` waiting at dock
+        ``k`` (claiming it if free) and add their robot loads to the pool."""
+        slot = self._choose_slot(ctl, sku, qty, k, view)
+        self.claimed.setdefault(slot, sku)
+        left = qty
+        while left > 0:
+            n = min(self.config.load_units, left)
+            left -= n
+            self.tasks[self._next_id] = PutawayTask(
+                id=self._next_id, receipt=rid, sku=sku, qty=n, dock=int(self.dock_cells[k]), slot=slot,
+                cell=int(self.slot_access[self.slot_index[slot]]), created=created)
+            self._next_id += 1
+
+    def resume(self, ctl) -> dict[str, int]:
+        """Take back the putaway work of a controller that died, from the ledger
+        (call on a fresh ``Putaway`` attached to the restarted controller, after
+        ``fleet.resume.resume_floor`` has set its clock).
+
+        Every open receipt of the floor's warehouse (``Ledger.receipts``) has
+        ``qty - stored`` units not yet on a slot. They were at the dock, or on a
+        robot when the controller died: the loads on robots count as **back at
+        the dock** (the dead controller's tasks lived only in its memory; on a
+        floor the operators return the loads to the receipt's dock, the same rule
+        ``fleet.resume`` applies to totes). Each receipt's units are split into
+        robot loads at its dock, to a slot chosen as :meth:`receive_due` does
+        (the dead process's slot claims are rebuilt from these loads). A load's
+        waiting time counts from the receipt's time at the dock. The clock moves
+        on to one step after the ledger's newest receipt or drop if it is behind
+        it (``fleet.resume`` dates the restart from the orders only), so floor
+        time never runs backwards. Then the inbound that came due while the
+        controller was down is received.
+
+        Returns counts: ``receipts`` and ``units`` taken back, ``loads`` made,
+        ``received`` (receipts made now of inbound already due) and ``step``
+        (the floor step resumed at).
+
+        Raises ``RuntimeError`` if this ``Putaway`` already has tasks, and
+        ``InputError`` if a receipt's dock is not on the layout (resume on the
+        layout the shift ran on).
+        """
+        if self.tasks:
+            raise RuntimeError("Putaway.resume needs a fresh Putaway (it already has tasks)")
+        start = _naive_utc(ctl.start)
+        last = ctl.ledger.last_dock_change(warehouse=ctl.warehouse)
+        if last is not None:  # floor time never runs backwards: resume after the newest receipt or drop too
+            ctl.step_no = max(ctl.step_no, int((_naive_utc(last) - start).total_seconds()) + 1)
+        open_ = ctl.ledger.receipts(warehouse=ctl.warehouse)
+        view = self._stock_view(ctl) if open_ else None
+        counts = {"receipts": 0, "units": 0, "loads": 0, "received": 0}
+        for r in open_:
+            if r.dock not in self.dock_ids:
+                raise InputError(f"receipt {r.id}: dock {r.dock!r} is not on layout {ctl.layout.name!r}")
+            k = self.dock_ids.index(r.dock)
+            waited = int((_naive_utc(r.at) - start).total_seconds())
+            before = len(self.tasks)
+            self._add_loads(ctl, r.id, r.sku, r.at_dock, k, view, created=min(max(waited, 0), ctl.step_no))
+            counts["receipts"] += 1
+            counts["units"] += r.at_dock
+            counts["loads"] += len(self.tasks) - before
+        self.resumed_receipts += counts["receipts"]
+        self.resumed_units += counts["units"]
+        counts["received"] = self.receive_due(ctl)
+        counts["step"] = ctl.step_no
+        return counts
 
     def _pick_dock(self) -> int:
         """The dock with the fewest units waiting (lowest index on ties)."""

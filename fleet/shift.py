@@ -209,8 +209,13 @@ def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = N
     resume: continue the shift of an existing ledger ``db`` after a controller
         restart (``fleet.resume``): its open work goes back on the floor, the
         clock resumes after its last change, and orders of the stream it
-        already holds are not submitted again. The run folder then covers the
-        resumed part. Needs ``make_link`` robots that report where they are.
+        already holds are not submitted again. With replenishment on, the
+        receipts still at the docks go back into putaway
+        (:meth:`fleet.putaway.Putaway.resume`), the stock review runs at once and
+        the orders the ledger holds count in the demand history. The run folder
+        then covers the resumed part. Needs ``make_link`` robots that report
+        where they are (a :class:`fleet.simlink.SimLink` started on the cells
+        the agents stood on, or robots over the bridge that reconnect).
     """
     from fleet.accounting import check_lines
     from fleet.controller import Controller, FleetConfig
@@ -289,25 +294,33 @@ def run_shift(spec: ShiftSpec, *, layout=None, out: str | os.PathLike | None = N
 
         resume_floor(ctl)
     restock = _restocking(spec, ctl, stocked_ids, rate)
+    if resume and ctl.putaway is not None:
+        ctl.putaway.resume(ctl)  # open receipts back at their docks, inbound due meanwhile received
     watch = StockWatch(stocked_ids, warehouse=WAREHOUSE, every=60)
     horizon = int(round(spec.hours * 3600))
     rec = Recorder(kinds, cols=layout.cols, expected_steps=horizon)
     rec.record(ctl.pos, ctl.state, ctl.goals)
     _warm_up(ctl, spec)
     ai = ci = 0
+    # a resumed shift reviews stock at once (the controller may have died at a review or been down over
+    # one); the review reads what is on order and at the docks from the ledger, so nothing is ordered twice
+    review_now = resume
     t0 = time.perf_counter()
     while ctl.step_no < horizon:
         while ai < len(arrivals) and arrivals[ai].step <= ctl.step_no:
-            if arrivals[ai].order.id in ctl.order_state:  # a resumed ledger holds it already
-                pass
-            elif ctl.receive(arrivals[ai].order) != "rejected" and restock is not None:
-                restock.observe(arrivals[ai].order, ctl.step_no)
+            arr = arrivals[ai]
+            if arr.order.id in ctl.order_state:  # a resumed ledger holds it already
+                if restock is not None and ctl.order_state[arr.order.id] != "rejected":
+                    restock.observe(arr.order, arr.step)  # demand the dead controller had counted
+            elif ctl.receive(arr.order) != "rejected" and restock is not None:
+                restock.observe(arr.order, ctl.step_no)
             ai += 1
         while ci < len(cancels) and cancels[ci].step <= ctl.step_no:
             ctl.cancel(cancels[ci].order_id, "customer cancelled")
             ci += 1
-        if restock is not None and restock.due(ctl.step_no):
+        if restock is not None and (review_now or restock.due(ctl.step_no)):
             restock.review(ctl)
+        review_now = False
         watch.maybe_sample(ledger, ctl.step_no)
         ctl.step()
         rec.record(ctl.pos, ctl.state, ctl.goals)
@@ -544,6 +557,7 @@ def build_report(spec: ShiftSpec, ctl, rec, layout, *, wall_s: float, collisions
         "units_put_away": pa.units_put_away if pa is not None else 0,
         "putaway_moves": pa.moves if pa is not None else 0,
         "released_on_arrival": pa.released_orders if pa is not None else 0,
+        "putaway_resumed_units": pa.resumed_units if pa is not None else 0,
         "stockout_sku_hours": round(watch.stockout_sku_hours, 3) if watch is not None else None,
         "avg_units_held": round(watch.avg_units_held, 1) if watch is not None else None,
     }

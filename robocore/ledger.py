@@ -494,6 +494,17 @@ class Ledger:
         return [Receipt(int(i), int(ib), str(s), str(w), str(d), int(q), int(st), datetime.fromisoformat(a))
                 for i, ib, s, w, d, q, st, a in self._q(sql + " ORDER BY id", params)]
 
+    def last_dock_change(self, *, warehouse: str | None = None) -> datetime | None:
+        """The time of the newest dock receipt or putaway (of ``warehouse``, or of
+        all), None if there is none. A restarted controller resumes its clock
+        after it (``fleet.putaway.Putaway.resume``)."""
+        sql = "SELECT MAX(at) FROM (SELECT at, warehouse FROM receipts UNION ALL SELECT at, warehouse FROM putaways)"
+        params: list = []
+        if warehouse is not None:
+            sql += " WHERE warehouse = ?"
+            params.append(warehouse)
+        return _dt(self._q(sql, params)[0][0])
+
     @staticmethod
     def _open_inbound_row(db, inbound_id: int, qty: int | None) -> tuple[str, str, int]:
         row = db.execute("SELECT sku, warehouse, qty, received_at FROM inbound WHERE id = ?",

@@ -53,6 +53,18 @@ def test_dock_stock_is_not_allocatable_until_put_away(ledger):
     led.check_invariants()
 
 
+def test_last_dock_change_is_the_newest_receipt_or_drop(ledger):
+    led, sku = ledger
+    assert led.last_dock_change() is None
+    ib = led.add_inbound(sku, "WH-1", 10, T0.date(), at=T0)
+    rid = led.dock_inbound(ib, "D01", at=T0 + dt.timedelta(minutes=5))
+    assert led.last_dock_change() == (T0 + dt.timedelta(minutes=5)).replace(tzinfo=dt.timezone.utc)
+    led.put_away(rid, "A-01", 4, at=T0 + dt.timedelta(minutes=9))
+    assert led.last_dock_change(warehouse="WH-1") == (T0 + dt.timedelta(minutes=9)).replace(tzinfo=dt.timezone.utc)
+    assert led.last_dock_change(warehouse="WH-2") is None
+    led.check_invariants()
+
+
 def test_put_away_rejects_bad_quantities(ledger):
     led, sku = ledger
     ib = led.add_inbound(sku, "WH-1", 4, T0.date(), at=T0)

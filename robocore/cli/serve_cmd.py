@@ -16,7 +16,7 @@ _port = arg_type(int, "a port number", ok=lambda v: 0 <= v <= 65535, bad="port m
 
 
 def register(sub) -> None:
-    from robocore.cli.run_cmd import _count, _hours, _order_rate, add_publish_options
+    from robocore.cli.run_cmd import _count, _hours, _order_rate, add_publish_options, add_replenish_options
 
     p = sub.add_parser(
         "serve", help="run the fleet controller over the ZeroMQ bridge for `robocore robot` processes",
@@ -35,8 +35,9 @@ def register(sub) -> None:
     sec.add_argument("--insecure", action="store_true", help="plain TCP, no CURVE (loopback tests only)")
     p.add_argument("--db", default=None,
                    help="ledger file (default OUT/ledger.sqlite); an existing one is resumed: the shift of a "
-                        "controller that died continues from it (same --layout, --robots, --seed, --rate), and the "
-                        "robots, still running, reconnect and continue")
+                        "controller that died continues from it (same --layout, --robots, --seed, --rate, "
+                        "--stock-units), and the robots, still running, reconnect and continue; inbound at the "
+                        "docks goes back into putaway")
     p.add_argument("--orders", default=None, metavar="FILE.json",
                    help="orders arriving at the start (same format as `robocore order submit`)")
     p.add_argument("--rate", type=_order_rate, default=None, help="also generate this many orders per hour")
@@ -47,6 +48,7 @@ def register(sub) -> None:
     p.add_argument("--connect-timeout", type=float, default=120.0, metavar="S",
                    help="longest wait for the robots to connect (default 120 s)")
     p.add_argument("--out", required=True, help="run folder to write")
+    add_replenish_options(p)
     add_publish_options(p)
     p.add_argument("--json", action="store_true", help="print the report as one JSON object on stdout")
     p.set_defaults(handler=_run)
@@ -87,7 +89,8 @@ def _run(args: argparse.Namespace) -> int:
         keys.controller()  # fail early, naming the missing key file
     serials = [f"R{i:04d}" for i in range(args.robots)]
     spec = ShiftSpec(layout=args.layout, robots=args.robots, humans=args.humans, hours=args.hours, seed=args.seed,
-                     rate_per_hour=args.rate, backlog=0)
+                     rate_per_hour=args.rate, backlog=0, replenish=args.replenish, review_hours=args.review_hours,
+                     lead_time_hours=args.lead_time_hours, stock_units=args.stock_units, load_units=args.load_units)
     stop = {"asked": False}
 
     def on_sigint(signum, frame):
