@@ -256,7 +256,7 @@ def test_serve_killed_with_inbound_at_the_docks_resumes_the_putaway(tmp_path):
     import signal
     import subprocess
 
-    from tests.test_serve_cmd import ORDER_STATES, _endpoint, _free_port, _start
+    from tests.test_serve_cmd import ORDER_STATES, _endpoint, _free_port, _reap, _restart_after_kill, _start
 
     port = str(_free_port())
     db = tmp_path / "ledger.sqlite"
@@ -282,18 +282,10 @@ def test_serve_killed_with_inbound_at_the_docks_resumes_the_putaway(tmp_path):
                     at_kill = {r.id: (r.qty, r.stored) for r in rs if r.at_dock > 0}
                     break
         first.wait(10)
-        first.stdout.close()
-        first.stderr.close()
         assert at_kill, "the first controller never had receipts at the docks"
-        second = _start([*common, "--out", str(tmp_path / "run2")], tmp_path, stdout=subprocess.PIPE,
-                        stderr=subprocess.PIPE)
-        stdout, stderr = second.communicate(timeout=120)
-        assert second.returncode == 0, stderr
+        second, stdout = _restart_after_kill(first, common, tmp_path, timeout_s=120)
     finally:
-        for p in (first, second, robots):
-            if p is not None and p.poll() is None:
-                p.kill()
-                p.wait(10)
+        _reap(first, second, robots)
     report = json.loads(stdout)
     assert report["resumed"] is True and report["replenish"] == "fixed"
     # what the restarted controller took back is what the ledger had at the docks (less drops made between

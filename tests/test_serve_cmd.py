@@ -175,6 +175,27 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _restart_after_kill(first, common, tmp_path, *, timeout_s: float) -> tuple[subprocess.Popen, str]:
+    """Reap the killed controller ``first``, start a second one with ``common``
+    (same ledger and port, run folder ``run2``) and wait for it; returns it and
+    its stdout (the JSON report). Raises if it fails."""
+    first.wait(10)
+    first.stdout.close()
+    first.stderr.close()
+    second = _start([*common, "--out", str(tmp_path / "run2")], tmp_path, stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE)
+    stdout, stderr = second.communicate(timeout=timeout_s)
+    assert second.returncode == 0, stderr
+    return second, stdout
+
+
+def _reap(*procs) -> None:
+    for p in procs:
+        if p is not None and p.poll() is None:
+            p.kill()
+            p.wait(10)
+
+
 def test_controller_killed_mid_shift_resumes_from_the_ledger(tmp_path):
     """kill -9 the controller mid-shift, start it again on the same ledger and
     port: the robots (still running) reconnect and continue, work that was on
@@ -204,20 +225,12 @@ def test_controller_killed_mid_shift_resumes_from_the_ledger(tmp_path):
                 picked = sum(ln.picked for o in led.orders() for ln in led.order(o.id).lines)
         first.send_signal(signal.SIGKILL)
         first.wait(10)
-        first.stdout.close()
-        first.stderr.close()
         with Ledger.open_existing(db) as led:
             at_kill = {o.id: o.state for o in led.orders()}
         assert picked >= 3 and {"released", "picking"} & set(at_kill.values())
-        second = _start([*common, "--out", str(tmp_path / "run2")], tmp_path, stdout=subprocess.PIPE,
-                        stderr=subprocess.PIPE)
-        stdout, stderr = second.communicate(timeout=240)
-        assert second.returncode == 0, stderr
+        second, stdout = _restart_after_kill(first, common, tmp_path, timeout_s=240)
     finally:
-        for p in (first, second, robots):
-            if p is not None and p.poll() is None:
-                p.kill()
-                p.wait(10)
+        _reap(first, second, robots)
     report = json.loads(stdout)
     assert report["resumed"] is True and report["steps"] == 1440  # (a step may be late on a loaded machine)
     assert report["orders_received"] >= len(at_kill)
