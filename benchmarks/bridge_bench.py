@@ -384,13 +384,7 @@ def run_raw(robots: int, procs: int, seconds: float, state_bytes: int, order_byt
         measured = received - base
     end = time.monotonic() + 0.5
     while time.monotonic() < end:
-        if router.poll(20):
-            while True:
-                try:
-                    router.recv_multipart(zmq.NOBLOCK)
-                    received += 1
-                except zmq.Again:
-                    break
+        received += _recv_raw(router, 20)
     reports = [json.loads(c.communicate()[0]) for c in children]
     robot_sent = sum(r["sent"] for r in reports)
     print("raw robot processes:", reports, file=sys.stderr)
@@ -431,15 +425,7 @@ def drain_throughput(keys_dir: str, *, robots: int = 50, per_robot: int = 400, r
             endpoint = router.getsockopt(zmq.LAST_ENDPOINT).decode()
 
             def recv_all(router=router) -> int:
-                n = 0
-                if router.poll(100):
-                    while True:
-                        try:
-                            router.recv_multipart(zmq.NOBLOCK)
-                            n += 1
-                        except zmq.Again:
-                            return n
-                return n
+                return _recv_raw(router, 100)
         agvs = [Agv(s, cell=(1, 1), map_id="bench") for s in serials]
         clients = [RobotClient(s, endpoint, context=cctx,
                                server_public=keys.controller_public() if layer == "bridge" else None,
@@ -485,6 +471,19 @@ def drain_throughput(keys_dir: str, *, robots: int = 50, per_robot: int = 400, r
     out["ratio"] = out["raw"]["cpu_us_per_message"] / out["bridge"]["cpu_us_per_message"]
     out["ratio_of_medians"] = out["raw"]["median_cpu_us_per_message"] / out["bridge"]["median_cpu_us_per_message"]
     return out
+
+
+def _recv_raw(router: zmq.Socket, timeout_ms: int) -> int:
+    """Receive (and drop) everything queued on a raw ROUTER, waiting up to ``timeout_ms`` for the first."""
+    n = 0
+    if router.poll(timeout_ms):
+        while True:
+            try:
+                router.recv_multipart(zmq.NOBLOCK)
+                n += 1
+            except zmq.Again:
+                return n
+    return n
 
 
 def _kernel_share(ru0, ru1) -> float:
