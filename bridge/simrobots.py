@@ -154,8 +154,8 @@ class SimRobots:
                 self._next_step = now + self.step_s
             stepped = set() if self.lockstep else self.step()
             for i, (agv, c) in enumerate(zip(self.agvs, self.clients)):
-                if i in self._held:
-                    continue
+                # A robot held for the lockstep step still sends its heartbeat state (the one before the step,
+                # harmless to the controller's step wait): silent for longer, a controller would declare it gone.
                 if i in stepped or now - self._last_state[i] >= self.state_interval_s:
                     self._send_state(agv, c, i, now)
                 if now - self._last_heard[i] > self.silence_s:

@@ -93,8 +93,9 @@ class ZmqLink(RobotLink):
     order_prefix:
         Order ids are ``<order_prefix>-<serial>``.
     adopt:
-        A restarted controller (``robocore serve --db EXISTING``): take each
-        robot where its first state says it is (no ``initPosition``), with
+        A restarted controller (``robocore serve --db EXISTING``): ask each
+        robot for its state, drain what it queued while no controller
+        listened, and take it where that state says it is (no ``initPosition``), with
         its battery and running pick or drop, stop its charging, and continue
         the order it reports (``OrderChannel.resume``) instead of starting one.
 
@@ -245,6 +246,7 @@ class ZmqLink(RobotLink):
         self._wait_for(lambda s, st: True, deadline, what="connect")
         cols = self.grid.cols
         if self.adopt:
+            self._fresh_states(deadline)
             self._adopt()
         moved = []
         for a, s in zip(self.robots, self.serials):
@@ -267,6 +269,17 @@ class ZmqLink(RobotLink):
         self._wait_for(lambda s, st: not self.ctl.pending(s) and st["orderId"] == self.ctl.channel(s).order_id,
                        deadline, what="first order")
         self._connected = True
+
+    def _fresh_states(self, deadline: float, *, quiet_s: float = 0.05) -> None:
+        """Make ``ctl.states`` the robots' current states: what a robot sent while no controller listened
+        arrives first, oldest first (its DEALER queued it), so ask each robot for its state now and read
+        until the queue is drained (``quiet_s`` without a state, or ``deadline``)."""
+        for s in self.serials:
+            self.ctl.instant(s, "stateRequest")
+        quiet_until = time.monotonic() + quiet_s
+        while time.monotonic() < min(quiet_until, deadline):
+            if self.ctl.pump(5).states:
+                quiet_until = time.monotonic() + quiet_s
 
     def _adopt(self) -> None:
         """Take the robots as their first states show them (see ``adopt``)."""

@@ -307,3 +307,32 @@ def test_heartbeat_gap_and_offline_detection_stay_within_their_bounds(keys):
         assert gone_at is not None and 0.8 <= gone_at - last_msg <= 0.8 * 9 / 8 + 0.15
         c.close()
         ctx.term()
+
+
+def test_a_robot_held_for_the_lockstep_step_keeps_its_heartbeat(keys):
+    """In lockstep a robot with its update waits (held) for the others' before stepping; meanwhile it still
+    sends a state every state_interval_s, so the controller never takes a waiting robot for a dead one."""
+    serials = ["R0000", "R0001"]
+    with BridgeServer(keys=keys) as server:
+        ctl = BridgeController(server, map_id="test", heartbeat_s=30.0)
+        robots = SimRobots(serials, [(5, 5), (8, 5)], endpoint=server.endpoint, map_id="test", keys=keys,
+                           step_s=0.05, state_interval_s=0.3, lockstep=True, batch_wait_s=30.0,
+                           context=zmq.Context())
+        end = time.monotonic() + 20
+        while len(ctl.states) < 2 and time.monotonic() < end:
+            ctl.pump(0)
+            robots.run_once()
+        ctl.assign("R0000", "o1", [(5, 5), (5, 6)], released=2)  # only R0000 gets its step: it waits for R0001
+        while 0 not in robots._held and time.monotonic() < end:
+            ctl.pump(0)
+            robots.run_once()
+        assert robots._held == {0}
+        seen, t0 = [], time.monotonic()
+        while time.monotonic() - t0 < 1.5:
+            for s, st in ctl.pump(0).states.items():
+                if s == "R0000":
+                    seen.append(st["headerId"])
+            robots.run_once()
+        assert robots._held == {0} and len(seen) >= 3  # ~every 0.3 s while held
+        robots.close()
+        robots.ctx.term()

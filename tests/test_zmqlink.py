@@ -182,3 +182,55 @@ def test_link_refuses_motion_parameters_the_robots_do_not_run():
             fleet.link(layout.grid, [], [], seed=1)
         with pytest.raises(ValueError, match="params="):
             fleet.link(layout.grid, [], [], params=MotionParams(fault_rate=0.1))
+
+
+def test_a_restarted_controller_adopts_the_robots_current_state_not_their_queued_past():
+    """A robot keeps sending while no controller listens; its DEALER delivers that backlog, oldest first,
+    to the restarted controller. Adopting the first state seen would take a robot as it was seconds ago
+    (idle where it now picks): the link asks for a fresh state and drains the backlog first."""
+    import threading
+
+    import zmq
+
+    from bridge import Agv, ConnectionState, RobotClient, Topic, connection_message
+    from bridge.controller import BridgeController
+    from bridge.server import BridgeServer
+    from fleet.zmqlink import ZmqLink
+    from maps import load_layout
+
+    layout = load_layout("small")
+    g = layout.grid
+    start = layout.spawns[0]
+    with BridgeServer(keys=None, offline_after_s=5.0) as server:
+        ctl = BridgeController(server, map_id=layout.name, heartbeat_s=30.0)
+        stop = threading.Event()
+
+        def robot():
+            ctx = zmq.Context()
+            agv = Agv("R0000", cell=start, map_id=layout.name, grid=g)
+            c = RobotClient("R0000", server.endpoint, context=ctx)
+            c.send(Topic.CONNECTION, connection_message(agv.headers.next(Topic.CONNECTION), ConnectionState.ONLINE))
+            c.send(Topic.STATE, agv.state())  # the backlog: the robot as it was
+            while not stop.is_set():
+                for topic, msg in c.recv(20):
+                    if topic == "order":
+                        agv.handle_order(msg)
+                        while agv.next_cell() is not None:
+                            agv.step()
+                    else:
+                        agv.handle_instant_actions(msg)
+                        agv.motion.battery[0] = 42.0  # what happened since: the state it reports now
+                    c.send(Topic.STATE, agv.state())
+            c.close()
+            ctx.term()
+
+        t = threading.Thread(target=robot)
+        t.start()
+        try:
+            link = ZmqLink(g, [AgentKind.ROBOT], [g.index(start)], controller=ctl, serials=["R0000"],
+                           connect_timeout_s=20.0, adopt=True)
+            link.connect()
+            assert float(link.batteries()[0]) == 42.0
+        finally:
+            stop.set()
+            t.join(10)
