@@ -96,7 +96,7 @@ class ZmqLink(RobotLink):
         A restarted controller (``robocore serve --db EXISTING``): ask each
         robot for its state, drain what it queued while no controller
         listened, and take it where that state says it is (no ``initPosition``), with
-        its battery and running pick or drop, stop its charging, and continue
+        its battery, running pick or drop and fault, stop its charging, and continue
         the order it reports (``OrderChannel.resume``) instead of starting one.
 
     Raises
@@ -298,6 +298,9 @@ class ZmqLink(RobotLink):
                     self._open[ast["actionId"]] = (a, act, -1)
             if st["batteryState"].get("charging"):
                 self.ctl.instant(s, "stopCharging", blocking="HARD")
+            if _faulted(st):  # stopped on a fault: held from the first plan on, its FAULT reported at the first tick
+                self._fault[a] = True
+                self._pending.append(MotionEvent(EventKind.FAULT, a, self._step, ref=-1))
 
     def _wait_for(self, ok, deadline: float, *, what: str) -> None:
         waiting = set(self.serials)

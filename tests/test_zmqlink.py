@@ -234,3 +234,60 @@ def test_a_restarted_controller_adopts_the_robots_current_state_not_their_queued
         finally:
             stop.set()
             t.join(10)
+
+
+def test_a_restarted_controller_adopts_a_faulted_robot_as_faulted():
+    """A robot that stopped on a fault (a FATAL robotFault in its state) is held from the resumed
+    controller's first plan on, and its FAULT is reported once, at the first tick."""
+    import threading
+
+    import zmq
+
+    from bridge import Agv, ConnectionState, RobotClient, Topic, connection_message
+    from bridge.controller import BridgeController
+    from bridge.server import BridgeServer
+    from fleet.zmqlink import ZmqLink
+    from maps import load_layout
+    from robocore.motion import EventKind
+
+    layout = load_layout("small")
+    g = layout.grid
+    start = layout.spawns[0]
+    with BridgeServer(keys=None, offline_after_s=5.0) as server:
+        ctl = BridgeController(server, map_id=layout.name, heartbeat_s=30.0)
+        stop = threading.Event()
+
+        def robot():
+            ctx = zmq.Context()
+            agv = Agv("R0000", cell=start, map_id=layout.name, grid=g)
+            agv.inject_fault()
+            c = RobotClient("R0000", server.endpoint, context=ctx)
+            c.send(Topic.CONNECTION, connection_message(agv.headers.next(Topic.CONNECTION), ConnectionState.ONLINE))
+            c.send(Topic.STATE, agv.state())
+            while not stop.is_set():
+                for topic, msg in c.recv(20):
+                    if topic == "order":
+                        agv.handle_order(msg)
+                        while agv.next_cell() is not None and agv.step():
+                            pass
+                    else:
+                        agv.handle_instant_actions(msg)
+                    c.send(Topic.STATE, agv.state())
+            c.close()
+            ctx.term()
+
+        t = threading.Thread(target=robot)
+        t.start()
+        try:
+            link = ZmqLink(g, [AgentKind.ROBOT], [g.index(start)], controller=ctl, serials=["R0000"],
+                           connect_timeout_s=20.0, step_timeout_s=5.0, adopt=True)
+            link.connect()
+            assert link.movable().tolist() == [False]
+            link.send_moves(np.array([g.index(start)]))
+            events = link.tick()
+            assert [(e.kind, e.agent) for e in events] == [(EventKind.FAULT, 0)]
+            link.send_moves(np.array([g.index(start)]))
+            assert [e for e in link.tick() if e.kind == EventKind.FAULT] == []
+        finally:
+            stop.set()
+            t.join(10)
