@@ -184,15 +184,49 @@ def test_link_refuses_motion_parameters_the_robots_do_not_run():
             fleet.link(layout.grid, [], [], params=MotionParams(fault_rate=0.1))
 
 
-def test_a_restarted_controller_adopts_the_robots_current_state_not_their_queued_past():
-    """A robot keeps sending while no controller listens; its DEALER delivers that backlog, oldest first,
-    to the restarted controller. Adopting the first state seen would take a robot as it was seconds ago
-    (idle where it now picks): the link asks for a fresh state and drains the backlog first."""
+def _threaded_robot(endpoint: str, layout, start, *, prepare=None, on_instant=None):
+    """One robot in a thread on plain TCP: ONLINE and one state, then every command answered with its
+    state (orders driven at once). ``prepare(agv)`` runs first, ``on_instant(agv)`` after each instant
+    action. Returns (thread, stop event)."""
     import threading
 
     import zmq
 
     from bridge import Agv, ConnectionState, RobotClient, Topic, connection_message
+
+    stop = threading.Event()
+
+    def run():
+        ctx = zmq.Context()
+        agv = Agv("R0000", cell=start, map_id=layout.name, grid=layout.grid)
+        if prepare is not None:
+            prepare(agv)
+        c = RobotClient("R0000", endpoint, context=ctx)
+        c.send(Topic.CONNECTION, connection_message(agv.headers.next(Topic.CONNECTION), ConnectionState.ONLINE))
+        c.send(Topic.STATE, agv.state())
+        while not stop.is_set():
+            for topic, msg in c.recv(20):
+                if topic == "order":
+                    agv.handle_order(msg)
+                    while agv.next_cell() is not None and agv.step():
+                        pass
+                else:
+                    agv.handle_instant_actions(msg)
+                    if on_instant is not None:
+                        on_instant(agv)
+                c.send(Topic.STATE, agv.state())
+        c.close()
+        ctx.term()
+
+    t = threading.Thread(target=run)
+    t.start()
+    return t, stop
+
+
+def test_a_restarted_controller_adopts_the_robots_current_state_not_their_queued_past():
+    """A robot keeps sending while no controller listens; its DEALER delivers that backlog, oldest first,
+    to the restarted controller. Adopting the first state seen would take a robot as it was seconds ago
+    (idle where it now picks): the link asks for a fresh state and drains the backlog first."""
     from bridge.controller import BridgeController
     from bridge.server import BridgeServer
     from fleet.zmqlink import ZmqLink
@@ -203,29 +237,11 @@ def test_a_restarted_controller_adopts_the_robots_current_state_not_their_queued
     start = layout.spawns[0]
     with BridgeServer(keys=None, offline_after_s=5.0) as server:
         ctl = BridgeController(server, map_id=layout.name, heartbeat_s=30.0)
-        stop = threading.Event()
 
-        def robot():
-            ctx = zmq.Context()
-            agv = Agv("R0000", cell=start, map_id=layout.name, grid=g)
-            c = RobotClient("R0000", server.endpoint, context=ctx)
-            c.send(Topic.CONNECTION, connection_message(agv.headers.next(Topic.CONNECTION), ConnectionState.ONLINE))
-            c.send(Topic.STATE, agv.state())  # the backlog: the robot as it was
-            while not stop.is_set():
-                for topic, msg in c.recv(20):
-                    if topic == "order":
-                        agv.handle_order(msg)
-                        while agv.next_cell() is not None:
-                            agv.step()
-                    else:
-                        agv.handle_instant_actions(msg)
-                        agv.motion.battery[0] = 42.0  # what happened since: the state it reports now
-                    c.send(Topic.STATE, agv.state())
-            c.close()
-            ctx.term()
+        def reported_since(agv):  # what happened since the backlog: the state it reports now
+            agv.motion.battery[0] = 42.0
 
-        t = threading.Thread(target=robot)
-        t.start()
+        t, stop = _threaded_robot(server.endpoint, layout, start, on_instant=reported_since)
         try:
             link = ZmqLink(g, [AgentKind.ROBOT], [g.index(start)], controller=ctl, serials=["R0000"],
                            connect_timeout_s=20.0, adopt=True)
@@ -239,11 +255,6 @@ def test_a_restarted_controller_adopts_the_robots_current_state_not_their_queued
 def test_a_restarted_controller_adopts_a_faulted_robot_as_faulted():
     """A robot that stopped on a fault (a FATAL robotFault in its state) is held from the resumed
     controller's first plan on, and its FAULT is reported once, at the first tick."""
-    import threading
-
-    import zmq
-
-    from bridge import Agv, ConnectionState, RobotClient, Topic, connection_message
     from bridge.controller import BridgeController
     from bridge.server import BridgeServer
     from fleet.zmqlink import ZmqLink
@@ -255,29 +266,7 @@ def test_a_restarted_controller_adopts_a_faulted_robot_as_faulted():
     start = layout.spawns[0]
     with BridgeServer(keys=None, offline_after_s=5.0) as server:
         ctl = BridgeController(server, map_id=layout.name, heartbeat_s=30.0)
-        stop = threading.Event()
-
-        def robot():
-            ctx = zmq.Context()
-            agv = Agv("R0000", cell=start, map_id=layout.name, grid=g)
-            agv.inject_fault()
-            c = RobotClient("R0000", server.endpoint, context=ctx)
-            c.send(Topic.CONNECTION, connection_message(agv.headers.next(Topic.CONNECTION), ConnectionState.ONLINE))
-            c.send(Topic.STATE, agv.state())
-            while not stop.is_set():
-                for topic, msg in c.recv(20):
-                    if topic == "order":
-                        agv.handle_order(msg)
-                        while agv.next_cell() is not None and agv.step():
-                            pass
-                    else:
-                        agv.handle_instant_actions(msg)
-                    c.send(Topic.STATE, agv.state())
-            c.close()
-            ctx.term()
-
-        t = threading.Thread(target=robot)
-        t.start()
+        t, stop = _threaded_robot(server.endpoint, layout, start, prepare=lambda agv: agv.inject_fault())
         try:
             link = ZmqLink(g, [AgentKind.ROBOT], [g.index(start)], controller=ctl, serials=["R0000"],
                            connect_timeout_s=20.0, step_timeout_s=5.0, adopt=True)
