@@ -41,8 +41,8 @@ import msgspec
 from bridge.messages import ActionStatus, ConnectionState, ErrorLevel, EStop, OperatingMode, Topic
 from robocore.errors import InputError
 
-__all__ = ["Reason", "ProtocolError", "DEFAULT_MAX_BYTES", "Message", "MESSAGE_TYPES", "MESSAGE_DECODERS", "encode",
-           "decode", "decode_message"]
+__all__ = ["Reason", "ProtocolError", "DEFAULT_MAX_BYTES", "Message", "MESSAGE_TYPES", "encode", "decode",
+           "decode_message"]
 
 _ENCODER = msgspec.msgpack.Encoder()
 _UNTYPED = msgspec.msgpack.Decoder()
@@ -181,7 +181,7 @@ def decode(topic: bytes | str, payload: bytes, *, max_bytes: int = DEFAULT_MAX_B
     """
     name = _topic_name(topic, payload, max_bytes)
     try:
-        MESSAGE_DECODERS[name].decode(payload)
+        _DECODERS[name].decode(payload)
     except (msgspec.ValidationError, msgspec.DecodeError):
         return _explain(name, payload)
     return _UNTYPED.decode(payload)  # a plain dict (msgspec reuses the strings of common keys)
@@ -191,19 +191,22 @@ def decode_message(topic: bytes | str, payload: bytes, *, max_bytes: int = DEFAU
     """Unpack and check one message into its :class:`Message` (the checked fields only).
 
     Accepts and refuses exactly what :func:`decode` does, with the same
-    reasons; one C pass for a valid payload.
+    reasons; a valid payload under a ``str`` topic goes straight to one C pass
+    (the controller's per-state path).
 
     Raises
     ------
     ProtocolError
         As :func:`decode`.
     """
-    name = _topic_name(topic, payload, max_bytes)
-    decoder = MESSAGE_DECODERS[name]
+    decoder = _DECODERS.get(topic) if len(payload) <= max_bytes else None
+    if decoder is None:  # a bytes, unknown or oversized one: name the topic or say why not
+        decoder = _DECODERS[_topic_name(topic, payload, max_bytes)]
     try:
         return decoder.decode(payload)
     except (msgspec.ValidationError, msgspec.DecodeError):
         # valid as a dict only when msgspec saw something the dict no longer shows (a repeated key)
+        name = _topic_name(topic, payload, max_bytes)
         valid = _explain(name, payload)
     try:
         return decoder.decode(_ENCODER.encode(valid))
@@ -326,9 +329,8 @@ def _struct_field(name: str, want: Any) -> Any:
 #: topic -> the Message type of that topic.
 MESSAGE_TYPES: dict[str, type] = {name: _struct_type(name, spec) for name, spec in _SPECS.items()}
 #: topic -> msgspec decoder into its Message type: it raises ``msgspec.ValidationError`` (or
-#: ``DecodeError``) exactly when :func:`decode` would refuse; :func:`decode_message` says why. For hot
-#: paths that check the size themselves (:class:`bridge.server.BridgeServer`).
-MESSAGE_DECODERS = {name: msgspec.msgpack.Decoder(t) for name, t in MESSAGE_TYPES.items()}
+#: ``DecodeError``) exactly when :func:`decode` would refuse; the slow path says why.
+_DECODERS = {name: msgspec.msgpack.Decoder(t) for name, t in MESSAGE_TYPES.items()}
 
 
 def _type_name(want: Any) -> str:

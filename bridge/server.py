@@ -35,7 +35,7 @@ import msgspec
 import zmq
 
 from bridge.auth import SerialAuthenticator
-from bridge.codec import DEFAULT_MAX_BYTES, MESSAGE_DECODERS, Message, ProtocolError, Reason, decode_message, encode
+from bridge.codec import DEFAULT_MAX_BYTES, Message, ProtocolError, Reason, decode_message, encode
 from bridge.keys import KeyStore
 from bridge.messages import ConnectionState, Headers, Topic, connection_message
 from bridge.peers import PeerTable, Verdict
@@ -208,14 +208,7 @@ class BridgeServer:
             if topic is None:
                 raise ProtocolError(Reason.UNKNOWN_TOPIC, f"robots may not send "
                                                           f"{topic_b.decode('ascii', 'replace')[:40]!r}")
-            msg = None
-            if len(payload) <= self.max_bytes:
-                try:  # the common case, straight to the C decoder; decode_message explains a refusal
-                    msg = MESSAGE_DECODERS[topic].decode(payload)
-                except (msgspec.ValidationError, msgspec.DecodeError):
-                    pass
-            if msg is None:
-                msg = decode_message(topic, payload, max_bytes=self.max_bytes)
+            msg = decode_message(topic, payload, max_bytes=self.max_bytes)
             sent_as = msg.get("serialNumber")
             if serial is None:
                 if not isinstance(sent_as, str) or not sent_as:

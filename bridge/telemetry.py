@@ -90,7 +90,7 @@ class TelemetryPublisher:
             key = keys[serial] = f"{topic}/{serial}".encode()
         seq = self.sequence
         self.latest[key] = (seq, payload)
-        if self.subscriptions or not self.tracks_subscribers or time.monotonic() < self._grace_until:
+        if self.subscriptions or self.listening:  # (the set first: the common case with a viewer, no call)
             send = self.pub.send  # three sends with int flags: send_multipart costs ~2x per message
             send(key, _SNDMORE)
             send(_SEQ.pack(seq), _SNDMORE)

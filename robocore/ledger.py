@@ -1364,10 +1364,11 @@ class Ledger:
                 "(SELECT sku, warehouse, slot, SUM(delta) AS n FROM adjustments GROUP BY sku, warehouse, slot) a "
                 "USING (sku, warehouse, slot) WHERE s.adjusted != COALESCE(a.n, 0)"):
             bad.append(f"{wid}/{slot} {sku}: adjusted {have} != adjustments {want}")
-        for (n,) in q("SELECT COUNT(*) FROM picks p LEFT JOIN stock s USING (sku, warehouse, slot) "
-                      "WHERE s.sku IS NULL"):
-            if n:
-                bad.append(f"{n} pick(s) point at no stock row")
+        for table, what in (("picks", "pick(s)"), ("putaways", "putaway(s)")):
+            for (n,) in q(f"SELECT COUNT(*) FROM {table} p LEFT JOIN stock s USING (sku, warehouse, slot) "
+                          "WHERE s.sku IS NULL"):
+                if n:
+                    bad.append(f"{n} {what} point at no stock row")
         for oid, ln, lp, lr, ls, qty, short, pp, pr, rp, ra in q(
                 "SELECT l.order_id, l.line_no, l.picked, l.returned, l.shipped, l.qty, l.short, "
                 "COALESCE((SELECT SUM(qty) FROM picks p WHERE p.order_id = l.order_id AND p.line_no = l.line_no), 0), "
@@ -1402,10 +1403,6 @@ class Ledger:
                 "(SELECT receipt_id, SUM(qty) AS n FROM putaways GROUP BY receipt_id) p ON p.receipt_id = r.id "
                 "WHERE r.stored != COALESCE(p.n, 0) OR r.stored > r.qty"):
             bad.append(f"receipt {rid}: stored {have} != putaways {want} (or more than the {got} received)")
-        for (n,) in q("SELECT COUNT(*) FROM putaways p LEFT JOIN stock s USING (sku, warehouse, slot) "
-                      "WHERE s.sku IS NULL"):
-            if n:
-                bad.append(f"{n} putaway(s) point at no stock row")
         known = tuple(s.value for s in State)
         for oid, st in q(f"SELECT id, state FROM orders WHERE state NOT IN ({','.join('?' * len(known))})", known):
             bad.append(f"order {oid!r}: unknown state {st!r}")

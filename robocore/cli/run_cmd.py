@@ -43,17 +43,14 @@ def add_shift_options(p) -> None:
                    help="order arrivals per hour (default: sized to the fleet, about 12.5 per robot and 9 per human)")
 
 
-_pos_hours = arg_type(float, "a number of hours", ok=lambda v: 0 < v <= 168, bad="hours must be in (0, 168]")
-
-
 def add_replenish_options(p) -> None:
     """In-shift replenishment and putaway (``docs/putaway.md``)."""
     p.add_argument("--replenish", choices=("off", "fixed", "forecast"), default="off",
                    help="review stock during the shift and order inbound, which arrives at a dock and is put "
                         "away by the robots: fixed reorder point, or forecast-driven levels (default off)")
-    p.add_argument("--review-hours", type=_pos_hours, default=1.0, metavar="H",
+    p.add_argument("--review-hours", type=_hours, default=1.0, metavar="H",
                    help="with --replenish: floor hours between stock reviews (default 1)")
-    p.add_argument("--lead-time-hours", type=_pos_hours, default=1.0, metavar="H",
+    p.add_argument("--lead-time-hours", type=_hours, default=1.0, metavar="H",
                    help="with --replenish: floor hours from a purchase to its arrival at a dock (default 1)")
     p.add_argument("--stock-units", type=_positive_int, default=100, metavar="N",
                    help="at most N units on each stocked slot at the start (default 100)")
