@@ -32,11 +32,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import numpy as np
 
 from fleet.charging import Chargers, ChargingPolicy
+from fleet.floortime import floor_seconds, naive_utc
 from fleet.link import Command, RobotLink
 from fleet.tours import FloorTask, Job, ToteItem
 from robocore.agents import AgentKind, AgentState
@@ -216,6 +217,14 @@ class Controller:
         self.floor_orders[rec.id] = {"received": self.step_no, "promise": self.desk.promise(rec, now)}
         return self._release(rec)
 
+    def adopt_order(self, rec) -> None:
+        """Put ``rec`` (an order record the ledger holds, which this controller
+        never received: after a restart, ``fleet.resume``) on the floor's books:
+        when it arrived in floor time (not after now) and its promised date."""
+        created = naive_utc(rec.created_at)
+        received = min(max(0, floor_seconds(created, self.start)), self.step_no)
+        self.floor_orders[rec.id] = {"received": received, "promise": self.desk.promise(rec, created)}
+
     def release_allocated(self, order_ids) -> int:
         """Release to the floor the orders of ``order_ids`` that the ledger has
         allocated since they were received backordered (stock put away;
@@ -231,10 +240,7 @@ class Controller:
             self.order_state[oid] = rec.state
             if rec.state in ("allocated", "partially_allocated"):
                 if oid not in self.floor_orders:
-                    created, start = (t.astimezone(timezone.utc).replace(tzinfo=None) if t.tzinfo else t
-                                      for t in (rec.created_at, self.start))
-                    received = min(max(0, int((created - start).total_seconds())), self.step_no)
-                    self.floor_orders[oid] = {"received": received, "promise": self.desk.promise(rec, created)}
+                    self.adopt_order(rec)
                 self._release(rec)
                 n += 1
         return n

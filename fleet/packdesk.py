@@ -37,8 +37,10 @@ station.
 from __future__ import annotations
 
 import heapq
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
+
+from fleet.floortime import naive_utc
 
 __all__ = ["PackDesk"]
 
@@ -50,10 +52,6 @@ def _region(address) -> str:
     if hasattr(shipping, "region_of_address"):
         return shipping.region_of_address(address)
     return shipping.region_of(address.postcode)
-
-
-def _naive_utc(t: datetime) -> datetime:
-    return t.astimezone(timezone.utc).replace(tzinfo=None) if t.tzinfo is not None else t
 
 
 def _parcel_no(parcel) -> tuple:
@@ -286,8 +284,8 @@ class PackDesk:
             if not ships or any(e.from_state == "shipped" and e.to_state == "exception" for e in events[ships[-1]:]):
                 counts["untracked"] += len(parcels)
                 continue
-            ship_time = _naive_utc(events[ships[-1]].at)
-            promised = self.promised.get(rec.id) or self.promise(rec, _naive_utc(rec.created_at))
+            ship_time = naive_utc(events[ships[-1]].at)
+            promised = self.promised.get(rec.id) or self.promise(rec, naive_utc(rec.created_at))
             rebuilt = []
             for p in parcels:
                 s = services.get(p.get("service"))

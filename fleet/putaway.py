@@ -37,11 +37,11 @@ SKU's velocity rank (fast movers in the cheap slots). See ``docs/putaway.md``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Mapping
 
 import numpy as np
 
+from fleet.floortime import floor_seconds
 from fleet.link import Command
 from robocore.agents import AgentState
 from robocore.errors import InputError
@@ -70,10 +70,6 @@ class PutawayConfig:
             raise ValueError(f"urgent_after_s must be >= 0, got {self.urgent_after_s}")
         if self.slotting not in ("nearest", "velocity"):
             raise ValueError(f"putaway slotting must be 'nearest' or 'velocity', got {self.slotting!r}")
-
-
-def _naive_utc(t: datetime) -> datetime:
-    return t.astimezone(timezone.utc).replace(tzinfo=None) if t.tzinfo is not None else t
 
 
 @dataclass
@@ -261,10 +257,9 @@ class Putaway:
         """
         if self.tasks:
             raise RuntimeError("Putaway.resume needs a fresh Putaway (it already has tasks)")
-        start = _naive_utc(ctl.start)
         last = ctl.ledger.last_dock_change(warehouse=ctl.warehouse)
         if last is not None:  # floor time never runs backwards: resume after the newest receipt or drop too
-            ctl.step_no = max(ctl.step_no, int((_naive_utc(last) - start).total_seconds()) + 1)
+            ctl.step_no = max(ctl.step_no, floor_seconds(last, ctl.start) + 1)
         open_ = ctl.ledger.receipts(warehouse=ctl.warehouse)
         view = self._stock_view(ctl) if open_ else None
         counts = {"receipts": 0, "units": 0, "loads": 0, "received": 0}
@@ -272,7 +267,7 @@ class Putaway:
             if r.dock not in self.dock_ids:
                 raise InputError(f"receipt {r.id}: dock {r.dock!r} is not on layout {ctl.layout.name!r}")
             k = self.dock_ids.index(r.dock)
-            waited = int((_naive_utc(r.at) - start).total_seconds())
+            waited = floor_seconds(r.at, ctl.start)
             before = len(self.tasks)
             self._add_loads(ctl, r.id, r.sku, r.at_dock, k, view, created=min(max(waited, 0), ctl.step_no))
             counts["receipts"] += 1

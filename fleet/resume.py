@@ -54,8 +54,9 @@ part.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
+from fleet.floortime import floor_seconds
 from fleet.tours import FloorTask, ToteItem
 
 __all__ = ["resume_floor", "resume_step"]
@@ -63,21 +64,11 @@ __all__ = ["resume_floor", "resume_step"]
 _FLOOR_STATES = ("released", "picking", "picked")
 
 
-def _naive_utc(t: datetime) -> datetime:
-    return t.astimezone(timezone.utc).replace(tzinfo=None) if t.tzinfo is not None else t
-
-
 def resume_step(ledger, start: datetime) -> int:
     """The floor step to resume at: one after the newest order change in
     ``ledger``, counted in seconds from ``start`` (0 for an empty ledger)."""
-    newest = None
-    for o in ledger.orders():
-        rec = ledger.order(o.id)
-        t = _naive_utc(rec.updated_at)
-        newest = t if newest is None or t > newest else newest
-    if newest is None:
-        return 0
-    return max(0, int((newest - _naive_utc(start)).total_seconds()) + 1)
+    newest = max((floor_seconds(ledger.order(o.id).updated_at, start) for o in ledger.orders()), default=None)
+    return 0 if newest is None else max(0, newest + 1)
 
 
 def resume_floor(ctl) -> dict[str, int]:
@@ -122,9 +113,7 @@ def resume_floor(ctl) -> dict[str, int]:
             continue
         if rec.state not in _FLOOR_STATES + ("allocated", "partially_allocated", "packed"):
             continue
-        created = _naive_utc(rec.created_at)
-        received = max(0, int((created - _naive_utc(ctl.start)).total_seconds()))
-        ctl.floor_orders[rec.id] = {"received": min(received, step), "promise": ctl.desk.promise(rec, created)}
+        ctl.adopt_order(rec)
         if rec.state == "packed":
             packed.append(rec.id)
             continue
