@@ -116,31 +116,27 @@ class PeerTable:
         peer = self.peers.get(serial)
         if peer is None:
             peer = self.peers[serial] = Peer(serial)
+        verdict = Verdict.FRESH
         if topic == _STATE:  # the common case, on attributes (a state always has its header)
             ts, hid = parse_timestamp(msg.timestamp), msg.headerId
             if ts < peer.incarnation or hid <= peer.last_header.get(topic, -1):
                 return Verdict.STALE
-            peer.last_header[topic] = hid
-            peer.last_seen = now
             peer.last_state = msg
-            peer.status = _ONLINE_STATUS
-            return Verdict.FRESH
-        ts = parse_timestamp(msg["timestamp"])
-        hid = msg["headerId"]
-        verdict = Verdict.FRESH
-        if topic == _CONNECTION and msg["connectionState"] == _ONLINE and ts > peer.incarnation:
-            peer.incarnation = ts
-            peer.incarnations += 1
-            peer.last_header = {}
-            verdict = Verdict.NEW_INCARNATION
-        elif ts < peer.incarnation or hid <= peer.last_header.get(topic, -1):
-            return Verdict.STALE
+            status = _ONLINE_STATUS
+        else:
+            ts, hid = parse_timestamp(msg["timestamp"]), msg["headerId"]
+            if topic == _CONNECTION and msg["connectionState"] == _ONLINE and ts > peer.incarnation:
+                peer.incarnation = ts
+                peer.incarnations += 1
+                peer.last_header = {}
+                verdict = Verdict.NEW_INCARNATION
+            elif ts < peer.incarnation or hid <= peer.last_header.get(topic, -1):
+                return Verdict.STALE
+            connected = topic != _CONNECTION or msg["connectionState"] == _ONLINE
+            status = _ONLINE_STATUS if connected else ConnectionState(msg["connectionState"])
         peer.last_header[topic] = hid
         peer.last_seen = now
-        if topic == _CONNECTION and msg["connectionState"] != _ONLINE:
-            peer.status = ConnectionState(msg["connectionState"])
-        else:
-            peer.status = _ONLINE_STATUS
+        peer.status = status
         return verdict
 
     def expire(self, now: float) -> list[str]:
