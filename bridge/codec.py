@@ -271,7 +271,7 @@ class Message(msgspec.Struct, gc=False, kw_only=True):
     """
 
     def __getitem__(self, key: str) -> Any:
-        value = getattr(self, key, _UNSET) if key in self.__struct_fields__ else _UNSET
+        value = self.get(key, _UNSET)
         if value is _UNSET:
             raise KeyError(key)
         return value
